@@ -1,0 +1,45 @@
+"""Named errors of the engine; the CLI turns each into one line, the API into one JSON error."""
+
+
+class ArchiveSearchError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    code = "error"
+
+
+class SourceError(ArchiveSearchError):
+    """A source as a whole cannot be read (missing, unknown format, unparseable)."""
+
+    code = "bad_source"
+
+
+class IndexBusy(ArchiveSearchError):
+    """Another build holds the index lock."""
+
+    code = "busy"
+
+
+class IndexMissing(ArchiveSearchError):
+    """No published index in the index directory."""
+
+    code = "no_index"
+
+
+class BuildRefused(ArchiveSearchError):
+    """A finished build was not published (no articles, far fewer than live, no space)."""
+
+    code = "build_refused"
+
+
+class QueryError(ArchiveSearchError):
+    """A query or a search parameter the engine refuses (too long, too many terms, bad value)."""
+
+    code = "bad_query"
+
+    def __init__(self, message: str, param: str = "q"):
+        super().__init__(message)
+        self.param = param
+
+
+class ArticleNotFound(ArchiveSearchError):
+    code = "not_found"

@@ -14,9 +14,10 @@ class SourceError(ArchiveSearchError):
 
 
 class IndexBusy(ArchiveSearchError):
-    """Another build holds the index lock."""
+    """Another build holds the index lock; `job` is the running job, when known."""
 
     code = "busy"
+    job: dict | None = None
 
 
 class IndexMissing(ArchiveSearchError):

@@ -1,0 +1,235 @@
+"""Building an index: sources in, a new published generation out.
+
+One function, `build_index`, serves the CLI, the admin's reindex and the tests. It
+writes a complete new generation beside the live one and publishes it atomically
+(see generations.py). In incremental mode (the default) it starts from a copy of the
+live generation and analyses only articles that are new or changed (by id and content
+hash), then deletes those no longer in the sources.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from whoosh import index as whoosh_index
+
+from indexer import generations
+from indexer.analysis import ANALYZER_VERSION, surface_words
+from indexer.article import Article, Skipped
+from indexer.errors import ArchiveSearchError, BuildRefused
+from indexer.facets import Columns
+from indexer.jobs import BuildLock, JobRecorder, now_iso
+from indexer.schema import make_schema
+from indexer.sources import open_source
+from indexer.store import SPELLINGS
+
+CATALOG = "catalog.json"
+
+# Our own files in a generation folder; everything else in it belongs to Whoosh.
+OWN_FILES = {CATALOG, SPELLINGS, generations.META, Columns.FILE, Columns.VALUES_FILE}
+
+# A build that would replace the live index by one this much smaller is refused:
+# it is far more likely a truncated export than a real deletion of most articles.
+SHRINK_LIMIT = 0.5
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    generation: str
+    articles: int = 0     # in the new index
+    analysed: int = 0     # new or changed, analysed in this build
+    reused: int = 0       # unchanged, taken from the previous generation
+    removed: int = 0      # in the previous generation, not in the sources any more
+    skipped: list[Skipped] = field(default_factory=list)
+    excluded: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [f"{self.articles} articles indexed ({self.analysed} analysed, "
+                 f"{self.reused} unchanged, {self.removed} removed) in {self.seconds:.1f} s "
+                 f"-> {self.generation}"]
+        if self.excluded:
+            lines.append("left out: " + ", ".join(f"{n} {why}" for why, n in sorted(self.excluded.items())))
+        if self.skipped:
+            lines.append(f"{len(self.skipped)} records skipped:")
+            lines.extend(f"  {s}" for s in self.skipped)
+        return "\n".join(lines)
+
+
+def build_index(sources: list, index_dir, progress: Progress | None = None, *,
+                incremental: bool = True, allow_shrink: bool = False,
+                job_id: str | None = None, lock_fd: int | None = None) -> BuildReport:
+    """Builds and publishes a new generation holding exactly the sources' articles.
+
+    Raises SourceError (a source cannot be read), IndexBusy (a build is running) or
+    BuildRefused (nothing to publish, or far fewer articles than the live index); in
+    every case the live index is untouched.
+    """
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with BuildLock(index_dir, fd=lock_fd):
+        recorder = JobRecorder(index_dir, job_id, sources)
+        try:
+            report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink)
+        except ArchiveSearchError as e:
+            recorder.finish("failed", error=str(e))
+            raise
+        except BaseException as e:
+            recorder.finish("failed", error=f"{type(e).__name__}: {e}")
+            raise
+        recorder.finish("done", indexed=report.articles, generation=report.generation,
+                        duration_s=round(report.seconds, 2))
+        return report
+
+
+def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
+           incremental: bool, allow_shrink: bool) -> BuildReport:
+    started = time.monotonic()
+    generations.remove_leftovers(index_dir)
+    readers = [open_source(s) for s in sources]  # every source must open before any work
+    total = sum(r.total for r in readers)
+    name = generations.new_generation_name()
+    report = BuildReport(generation=name)
+
+    live = generations.read_current(index_dir)
+    previous = _previous_catalog(index_dir / live) if (incremental and live) else None
+    live_count = generations.read_meta(index_dir / live)["articles"] if live else 0
+
+    building = index_dir / f"{generations.BUILDING_PREFIX}{name}"
+    building.mkdir()
+    try:
+        if previous is not None:
+            for path in (index_dir / live).iterdir():
+                if path.is_file() and path.name not in OWN_FILES:
+                    shutil.copy2(path, building / path.name)
+            ix = whoosh_index.open_dir(str(building))
+        else:
+            ix = whoosh_index.create_in(str(building), make_schema())
+        old = previous or {}
+
+        catalog: dict[str, dict] = {}
+        spellings: dict[str, Counter] = {}
+        writer = ix.writer(limitmb=256)
+        try:
+            processed = 0
+            for reader in readers:
+                for record in reader:
+                    processed += 1
+                    if isinstance(record, Skipped):
+                        _skip(report, recorder, record)
+                    elif record.id in catalog:
+                        _skip(report, recorder, Skipped(f"id {record.id}", "duplicate id, first one kept"))
+                    else:
+                        entry = _catalog_entry(record)
+                        catalog[record.id] = entry
+                        if old.get(record.id, {}).get("hash") == entry["hash"]:
+                            report.reused += 1
+                        else:
+                            report.analysed += 1
+                            _count_spellings(spellings, record)
+                            doc = _document(record)
+                            if record.id in old:
+                                writer.update_document(**doc)
+                            else:
+                                writer.add_document(**doc)
+                    recorder.progress(processed, max(total, processed))
+                    if progress:
+                        progress(processed, max(total, processed))
+                for why, n in getattr(reader, "excluded", {}).items():
+                    report.excluded[why] = report.excluded.get(why, 0) + n
+            for gone in old.keys() - catalog.keys():
+                writer.delete_by_term("id", gone)
+                report.removed += 1
+            _refuse_if_suspicious(len(catalog), live_count, allow_shrink)
+        except BaseException:
+            writer.cancel()
+            raise
+        recorder.progress(processed, max(total, processed), force=True)
+        writer.commit(optimize=previous is None)
+
+        _write_side_files(ix, building, catalog, spellings,
+                          index_dir / live if previous is not None else None)
+        report.articles = len(catalog)
+        meta = {"generation": name, "articles": len(catalog), "built_at": now_iso(),
+                "analyzer": ANALYZER_VERSION, "sources": [str(s) for s in sources],
+                "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
+                "skipped": len(report.skipped)}
+        (building / generations.META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        generations.publish(index_dir, building, name)
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    generations.remove_leftovers(index_dir)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _skip(report: BuildReport, recorder: JobRecorder, skipped: Skipped) -> None:
+    report.skipped.append(skipped)
+    recorder.skipped(str(skipped))
+
+
+def _refuse_if_suspicious(count: int, live_count: int, allow_shrink: bool) -> None:
+    if count == 0:
+        raise BuildRefused("the sources hold no publishable article; the live index is kept")
+    if not allow_shrink and live_count >= 10 and count < live_count * SHRINK_LIMIT:
+        raise BuildRefused(
+            f"the sources hold {count} articles, far fewer than the {live_count} of the live index "
+            "(a truncated export?); the live index is kept — use --allow-shrink if this is intended")
+
+
+def _previous_catalog(folder: Path) -> dict | None:
+    """The live generation's catalog, when its analysis matches this code's; else None (full build)."""
+    try:
+        if generations.read_meta(folder).get("analyzer") != ANALYZER_VERSION:
+            return None
+        return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _catalog_entry(article: Article) -> dict:
+    return {"hash": article.content_hash(), "date": article.date, "author": article.author,
+            "tags": article.tags, "categories": article.categories, "sources": article.sources}
+
+
+def _document(article: Article) -> dict:
+    labels = "\n".join(article.tags + article.categories + article.sources)
+    return {
+        "id": article.id, "url": article.url, "title": article.title, "body": article.body,
+        "tags": "\n".join(article.tags), "categories": "\n".join(article.categories),
+        "sources": "\n".join(article.sources),
+        "words": f"{article.title}\n{labels}\n{article.body}",
+        "date": article.date, "author": article.author, "tag_list": article.tags,
+        "category_list": article.categories, "source_list": article.sources,
+    }
+
+
+def _count_spellings(spellings: dict[str, Counter], article: Article) -> None:
+    for text in (article.title, article.body, *article.tags, *article.sources):
+        for folded, word in surface_words(text):
+            spellings.setdefault(folded, Counter())[word] += 1
+
+
+def _write_side_files(ix, building: Path, catalog: dict, spellings: dict[str, Counter],
+                      previous: Path | None) -> None:
+    """Facet columns, the archive's spellings and the catalog, beside the Whoosh files."""
+    with ix.reader() as reader:
+        ids = reader.column_reader("id")
+        doc_ids = [None if reader.is_deleted(d) else ids[d] for d in range(reader.doc_count_all())]
+    Columns.build(doc_ids, catalog).save(building)
+
+    merged = {}
+    if previous is not None:
+        merged = json.loads((previous / SPELLINGS).read_text(encoding="utf-8"))
+    merged.update({folded: forms.most_common(1)[0][0] for folded, forms in spellings.items()})
+    (building / SPELLINGS).write_text(json.dumps(merged, ensure_ascii=False), encoding="utf-8")
+    (building / CATALOG).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")

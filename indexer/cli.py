@@ -1,0 +1,170 @@
+"""The `archive-search` command: a thin shell over the library (index, search, serve).
+
+Every error the engine raises on purpose becomes one line on stderr and exit status 1;
+no user ever sees a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from indexer.errors import ArchiveSearchError
+
+DEFAULT_INDEX_DIR = "./index"
+
+
+def _index_dir_option(f):
+    return click.option(
+        "--index-dir", type=click.Path(file_okay=False), envvar="ARCHIVE_SEARCH_INDEX_DIR",
+        default=DEFAULT_INDEX_DIR, show_default=True,
+        help="Folder of the index (env: ARCHIVE_SEARCH_INDEX_DIR).")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archive-search")
+def main():
+    """Full-text search for archives of French articles."""
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@_index_dir_option
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary (errors still print).")
+@click.option("--full", is_flag=True, help="Analyse every article again, even unchanged ones.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Publish even if the new index holds far fewer articles than the live one.")
+@click.option("--job-id", hidden=True)
+@click.option("--lock-fd", type=int, hidden=True)
+def index(sources, index_dir, quiet, full, allow_shrink, job_id, lock_fd):
+    """Build a new index from SOURCES and publish it.
+
+    A SOURCE is a WordPress export (.xml), a folder of HTML pages, a folder of
+    Markdown/text files, or a JSON Lines file (.jsonl).
+    """
+    from indexer.build import build_index
+
+    show_bar = not quiet and sys.stderr.isatty()
+    with _progress_bar(show_bar) as progress:
+        report = build_index(list(sources), index_dir, progress, incremental=not full,
+                             allow_shrink=allow_shrink, job_id=job_id, lock_fd=lock_fd)
+    if not quiet:
+        click.echo(report.summary())
+
+
+class _progress_bar:
+    """A click progress bar on a terminal, fed by build_index's (processed, total) calls."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        return self.update if self.enabled else None
+
+    def update(self, processed: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr,
+                                         show_pos=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.length = total
+        self.bar.update(processed - self.bar.pos)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@main.command()
+@click.argument("query")
+@_index_dir_option
+@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable, ORed).")
+@click.option("--category", multiple=True, help="Only articles in this category (repeatable).")
+@click.option("--source", "source_", multiple=True, help="Only articles citing this source (repeatable).")
+@click.option("--year", multiple=True, help="Only articles of this year (repeatable).")
+@click.option("--author", multiple=True, help="Only articles by this author (repeatable).")
+@click.option("--from", "date_from", help="Only articles dated on or after YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Only articles dated on or before YYYY-MM-DD.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
+              show_default=True)
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+def search(query, index_dir, tag, category, source_, year, author, date_from, date_to, sort,
+           page, per_page, as_json):
+    """Search the index, as the JSON API does (an empty QUERY lists every article)."""
+    from indexer.search import SearchRequest, search as run_search
+    from indexer.store import IndexStore
+
+    filters = {"tag": list(tag), "category": list(category), "source": list(source_),
+               "year": list(year), "author": list(author)}
+    request = SearchRequest(q=query, page=page, per_page=per_page, sort=sort,
+                            filters={k: v for k, v in filters.items() if v},
+                            date_from=date_from, date_to=date_to)
+    answer = run_search(IndexStore(index_dir), request)
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+        return
+    _print_answer(answer)
+
+
+def _print_answer(answer: dict) -> None:
+    import html
+    import re
+
+    if answer["corrected"]:
+        click.echo(f"Aucun résultat pour « {answer['query']} » ; résultats pour « {answer['suggestion']} » :")
+    elif answer["suggestion"]:
+        click.echo(f"Essayez avec « {answer['suggestion']} »")
+    click.echo(f"{answer['total']} résultat(s), page {answer['page']}/{max(answer['pages'], 1)}")
+    for r in answer["results"]:
+        snippet = html.unescape(re.sub(r"</?mark>", "*", r["snippet"]))
+        click.echo(f"\n[{r['id']}] {r['title']} ({r['date'] or 'sans date'})")
+        if r["tags"]:
+            click.echo("  tags: " + ", ".join(r["tags"]))
+        click.echo("  " + snippet)
+
+
+@main.command()
+@_index_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True, help="Server worker processes.")
+@click.option("--archive", multiple=True,
+              help="Source(s) an admin reindex rebuilds from (env: ARCHIVE_SEARCH_ARCHIVE, ':'-separated); "
+                   "also built first when the index folder is empty.")
+def serve(index_dir, host, port, workers, archive):
+    """Serve the search page, the JSON API and the widget with a production WSGI server."""
+    from searchweb.server import serve as run_server
+
+    sources = list(archive) or [s for s in os.environ.get("ARCHIVE_SEARCH_ARCHIVE", "").split(":") if s]
+    run_server(index_dir=Path(index_dir), host=host, port=port, archive=sources, workers=workers)
+
+
+def run():
+    """Entry point: named errors become one line on stderr."""
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except ArchiveSearchError as e:
+        click.echo(f"archive-search: error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except OSError as e:
+        click.echo(f"archive-search: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

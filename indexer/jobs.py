@@ -1,0 +1,169 @@
+"""Build jobs: the one-build-at-a-time lock, the status file every process reads, and the
+reindex started from the web in a process of its own.
+
+The lock is an `fcntl.flock` on `build.lock`: the kernel drops it when its process dies,
+so a killed build never leaves a stale lock behind. The web process takes the lock
+*before* starting the build process and hands the locked file to it, so two reindex
+requests can never both start a build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from indexer.errors import IndexBusy
+from indexer.generations import write_atomic
+
+LOCK = "build.lock"
+STATUS = "status.json"
+LOG = "build.log"
+MAX_ERRORS = 100  # skipped-record reasons kept in the status file
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class BuildLock:
+    """Exclusive, non-blocking, released by the kernel when its holder dies."""
+
+    def __init__(self, index_dir: Path, fd: int | None = None):
+        self.path = Path(index_dir) / LOCK
+        self.fd = fd  # an inherited, already locked descriptor
+
+    def acquire(self) -> "BuildLock":
+        if self.fd is not None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            job = current_job(self.path.parent)
+            if job is not None:
+                raise _busy(job) from None
+            raise IndexBusy("another build is running on this index; try again when it is done") from None
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the last descriptor drops the flock
+            self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def _busy(job: dict) -> IndexBusy:
+    err = IndexBusy(f"a build is already running on this index (job {job['id']}, "
+                    f"{job['processed']}/{job['total']} records); try again when it is done")
+    err.job = job
+    return err
+
+
+def lock_is_free(index_dir: Path) -> bool:
+    path = Path(index_dir) / LOCK
+    if not path.exists():
+        return True
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def current_job(index_dir) -> dict | None:
+    """The running or last build job, as the contract's `job` object; None before any build."""
+    try:
+        job = json.loads((Path(index_dir) / STATUS).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if job.get("state") in ("queued", "running") and lock_is_free(Path(index_dir)):
+        # Nobody holds the lock: the build process died (killed, out of memory...).
+        job["state"] = "failed"
+        job["errors"] = list(job.get("errors", [])) + ["the build process stopped before finishing"]
+        job["finished_at"] = job.get("finished_at") or now_iso()
+    return job
+
+
+class JobRecorder:
+    """Writes a build's progress to status.json, at most a few times a second."""
+
+    INTERVAL = 0.25
+
+    def __init__(self, index_dir: Path, job_id: str | None = None, sources=()):
+        self.path = Path(index_dir) / STATUS
+        self.job = {
+            "id": job_id or new_job_id(), "state": "running", "processed": 0, "total": 0,
+            "indexed": 0, "skipped": 0, "errors": [], "started_at": now_iso(),
+            "finished_at": None, "sources": [str(s) for s in sources],
+        }
+        self._last = 0.0
+        self._write()
+
+    def progress(self, processed: int, total: int, force: bool = False) -> None:
+        self.job["processed"], self.job["total"] = processed, total
+        if force or time.monotonic() - self._last >= self.INTERVAL:
+            self._write()
+
+    def skipped(self, reason: str) -> None:
+        self.job["skipped"] += 1
+        if len(self.job["errors"]) < MAX_ERRORS:
+            self.job["errors"].append(reason)
+
+    def finish(self, state: str, indexed: int = 0, error: str | None = None, **extra) -> None:
+        self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
+        if error:
+            self.job["errors"].append(error)
+        self._write()
+
+    def _write(self) -> None:
+        self._last = time.monotonic()
+        write_atomic(self.path, json.dumps(self.job, ensure_ascii=False))
+
+
+def new_job_id() -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def start_reindex(index_dir, sources: list[str]) -> dict:
+    """Starts `archive-search index` in a separate process and returns its job ("queued").
+
+    Raises IndexBusy (with `.job`) when a build is already running.
+    """
+    index_dir = Path(index_dir)
+    lock = BuildLock(index_dir).acquire()
+    try:
+        job_id = new_job_id()
+        queued = {"id": job_id, "state": "queued", "processed": 0, "total": 0, "indexed": 0,
+                  "skipped": 0, "errors": [], "started_at": now_iso(), "finished_at": None,
+                  "sources": [str(s) for s in sources]}
+        write_atomic(index_dir / STATUS, json.dumps(queued, ensure_ascii=False))
+        cmd = [sys.executable, "-m", "indexer.cli", "index", *map(str, sources),
+               "--index-dir", str(index_dir), "--quiet", "--job-id", job_id,
+               "--lock-fd", str(lock.fd)]
+        with open(index_dir / LOG, "ab") as log:
+            proc = subprocess.Popen(cmd, pass_fds=(lock.fd,), stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=log, start_new_session=True)
+        # Reap the child when it ends, so a long-lived server leaves no zombie.
+        threading.Thread(target=proc.wait, daemon=True).start()
+        return queued
+    finally:
+        lock.release()  # the child holds its own copy of the locked descriptor

@@ -1,0 +1,153 @@
+"""The reader's query language, parsed into Whoosh queries by hand.
+
+Syntax: words (all required), "a phrase" (also « une phrase »), -word, a OR b, prefix*,
+title:, tag:, source:, category:. Anything else is read as plain words: a malformed
+query is never an error. Whoosh's own parser is not used because it accepts far more
+(leading wildcards, ranges, boosts, nested groups) than a public search box should run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+
+from indexer.analysis import fold, french_analyzer, normalize
+from indexer.errors import QueryError
+from indexer.schema import FIELD_ALIASES, SEARCHED_FIELDS
+
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 64           # words, phrases and prefixes in one query
+MAX_PREFIX_EXPANSIONS = 50  # most frequent words a `prefix*` stands for
+MIN_PREFIX = 2
+
+_ANALYZER = french_analyzer()
+
+# One item of the query: an optional `-`, an optional `field:`, then a quoted phrase
+# (the closing quote may be missing) or a run of non-space characters.
+_ITEM = re.compile(r'(?P<neg>-)?(?:(?P<field>[^\W\d_]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
+_WILDCARDS = re.compile(r"[*?]")
+
+
+@dataclass
+class Highlight:
+    """What a snippet marks: stems of the query's words and folded prefixes."""
+
+    stems: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ParsedQuery:
+    query: Q.Query | None          # None: every article
+    highlight: Highlight
+
+
+def analyze(text: str) -> list[str]:
+    """The stems a query text gives, through the same chain as the index."""
+    return [t.text for t in _ANALYZER(text, mode="query")]
+
+
+def parse_query(text: str, reader) -> ParsedQuery:
+    """Parses a reader's query; `reader` (a Whoosh index reader) expands prefixes."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
+    text = normalize(text).replace("«", '"').replace("»", '"').replace("“", '"').replace("”", '"')
+    highlight = Highlight()
+    if not text.strip():
+        return ParsedQuery(None, highlight)
+
+    groups: list[list[Q.Query]] = []   # ORed alternatives; groups are ANDed
+    negatives: list[Q.Query] = []
+    clauses = 0
+    join_next = False
+    for m in _ITEM.finditer(text):
+        if m.group("word") == "OR" and not m.group("neg") and not m.group("field"):
+            join_next = bool(groups)
+            continue
+        clauses += 1
+        if clauses > MAX_CLAUSES:
+            raise QueryError(f"the query has too many terms (at most {MAX_CLAUSES})")
+        fields = _fields(m.group("field"))
+        prefix_word = m.group("word") if fields is not None else m.group(0).lstrip("-")
+        fields = fields or SEARCHED_FIELDS
+        negated = bool(m.group("neg"))
+        if m.group("phrase") is not None:
+            q = _phrase(m.group("phrase"), fields, highlight, negated)
+        else:
+            q = _word(prefix_word, fields, reader, highlight, negated)
+        if q is None:
+            continue
+        if negated:
+            negatives.append(q)
+        elif join_next:
+            groups[-1].append(q)
+        else:
+            groups.append([q])
+        join_next = False
+
+    if not groups and not negatives:
+        return ParsedQuery(Q.NullQuery, highlight)
+    positive = Q.And([g[0] if len(g) == 1 else Q.Or(g) for g in groups]) if groups else Q.Every()
+    if negatives:
+        positive = Q.AndNot(positive, Q.Or(negatives))
+    return ParsedQuery(positive, highlight)
+
+
+def _fields(name: str | None):
+    """The fields a `name:` prefix targets; None when there is no prefix or it is unknown
+    (then `http://x` or `note:` are read as plain words)."""
+    if not name:
+        return None
+    target = FIELD_ALIASES.get(fold(name))
+    return (target,) if target else None
+
+
+def _terms(stems: list[str], fields) -> Q.Query:
+    """One stem in any of the fields; several stems (`micro-puces`) as a phrase."""
+    if len(stems) == 1:
+        alternatives = [Q.Term(f, stems[0]) for f in fields]
+    else:
+        alternatives = [Q.Phrase(f, stems, slop=1) for f in fields]
+    return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+
+
+def _phrase(text: str, fields, highlight: Highlight, negated: bool) -> Q.Query | None:
+    stems = analyze(text)
+    if not stems:
+        return None
+    if not negated:
+        highlight.stems.update(stems)
+    return _terms(stems, fields)
+
+
+def _word(text: str, fields, reader, highlight: Highlight, negated: bool) -> Q.Query | None:
+    is_prefix = text.endswith("*") and not _WILDCARDS.search(text[:-1])
+    text = _WILDCARDS.sub("", text)  # `*foo` and `fo?o` are read as plain words
+    if is_prefix and len(fold(text)) >= MIN_PREFIX:
+        return _prefix(fold(text), fields, reader, highlight, negated)
+    stems = analyze(text)
+    if not stems:
+        return None
+    if not negated:
+        highlight.stems.update(stems)
+    return _terms(stems, fields)
+
+
+def _prefix(prefix: str, fields, reader, highlight: Highlight, negated: bool) -> Q.Query:
+    """`numeri*`: the most frequent archive words starting with the folded prefix,
+    searched through their stems, so scoring and fields work as for typed words."""
+    expansions = []
+    for word in reader.expand_prefix("words", prefix):
+        word = word.decode("utf-8") if isinstance(word, bytes) else word
+        expansions.append((reader.doc_frequency("words", word), word))
+        if len(expansions) >= 10 * MAX_PREFIX_EXPANSIONS:
+            break
+    expansions.sort(reverse=True)
+    stems = sorted({s for _, w in expansions[:MAX_PREFIX_EXPANSIONS] for s in analyze(w)})
+    if not negated:
+        highlight.prefixes.add(prefix)
+    if not stems:
+        return Q.NullQuery
+    return Q.Or([_terms([s], fields) for s in stems])

@@ -1,0 +1,103 @@
+"""Reading side of an index directory: the live generation, opened once and reused.
+
+A server process keeps one IndexStore. Each call to `current()` costs one `stat` of
+CURRENT; when a build has published a new generation, the next call opens it, and
+requests already running finish on the old one. Searchers are kept one per thread,
+because a Whoosh searcher caches and is not meant to be shared between threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+
+from indexer import generations
+from indexer.errors import IndexMissing
+from indexer.facets import Columns
+
+SPELLINGS = "spellings.json"
+
+
+class Generation:
+    """One published, immutable index: Whoosh index, facet columns, metadata."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.name = folder.name
+        self.meta = generations.read_meta(folder)
+        self.index = whoosh_index.open_dir(str(folder))
+        self.columns = Columns.load(folder)
+        self._local = threading.local()
+        self._spellings = None
+
+    def searcher(self):
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self.index.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            self._local.searcher = s
+        return s
+
+    @property
+    def spellings(self) -> dict[str, str]:
+        """Folded word -> the archive's most common spelling of it (`numerique` -> `numérique`)."""
+        if self._spellings is None:
+            self._spellings = json.loads((self.folder / SPELLINGS).read_text(encoding="utf-8"))
+        return self._spellings
+
+    def info(self) -> dict:
+        return {
+            "articles": self.meta["articles"],
+            "generation": self.name,
+            "built_at": self.meta["built_at"],
+            "size_bytes": generations.folder_size(self.folder),
+        }
+
+
+class IndexStore:
+    """The live generation of an index directory, reopened when a new one is published."""
+
+    def __init__(self, index_dir):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._stamp = None
+        self._generation: Generation | None = None
+        self.degraded = False  # serving a fallback because the live generation is unreadable
+
+    def current(self) -> Generation:
+        try:
+            st = os.stat(self.index_dir / generations.CURRENT)
+            stamp = (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        if stamp is not None and stamp == self._stamp and self._generation is not None:
+            return self._generation
+        with self._lock:
+            if stamp != self._stamp or self._generation is None:
+                self._generation = self._open()
+                self._stamp = stamp
+            return self._generation
+
+    def _open(self) -> Generation:
+        live = generations.read_current(self.index_dir)
+        candidates = generations.published(self.index_dir)
+        if live in candidates:
+            candidates.remove(live)
+            candidates.insert(0, live)
+        for name in candidates:
+            try:
+                generation = Generation(self.index_dir / name)
+            except Exception:  # noqa: BLE001 - any unreadable file means: try the previous one
+                continue
+            self.degraded = name != live
+            return generation
+        raise IndexMissing(f"{self.index_dir}: no index yet (run `archive-search index SOURCE`)")
+
+    def info(self) -> dict:
+        info = self.current().info()
+        info["degraded"] = self.degraded
+        return info

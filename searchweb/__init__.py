@@ -1,0 +1,85 @@
+"""The web face of archive-search: a Flask app (pages, JSON API, widget, admin) over the engine.
+
+Only HTTP lives here: parameter checking, rendering, auth, CORS and caching headers.
+Every search goes through `indexer.search.search`, the same call for the page and the API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+
+from flask import Flask
+
+from indexer.store import IndexStore
+
+DEFAULTS = {
+    "INDEX_DIR": "./index",
+    "ARCHIVE": [],  # sources an admin reindex rebuilds from; empty means the bundled sample
+    "ADMIN_TOKEN": None,  # None: admin is off (403)
+    "RATE_LIMIT": None,  # e.g. "60/minute"; None: no limit
+    "SECRET_KEY": None,
+    "SESSION_COOKIE_NAME": "archive_search_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    # The session only ever carries the admin login: no reason to send it on any cross-site request.
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # nothing here accepts an upload
+}
+
+
+def settings_from_env(environ: Mapping[str, str]) -> dict:
+    """The `ARCHIVE_SEARCH_*` settings present in `environ`, as config keys.
+
+    Read by hand rather than with `from_prefixed_env`, which would turn a numeric token into an int.
+    """
+    config: dict = {}
+    if environ.get("ARCHIVE_SEARCH_INDEX_DIR"):
+        config["INDEX_DIR"] = environ["ARCHIVE_SEARCH_INDEX_DIR"]
+    if environ.get("ARCHIVE_SEARCH_ARCHIVE"):
+        config["ARCHIVE"] = [s for s in environ["ARCHIVE_SEARCH_ARCHIVE"].split(":") if s]
+    for name in ("ADMIN_TOKEN", "RATE_LIMIT", "SECRET_KEY"):
+        value = environ.get(f"ARCHIVE_SEARCH_{name}")
+        if value:
+            config[name] = value
+    return config
+
+
+def session_secret(config: Mapping) -> str:
+    """The key that signs session cookies, the same in every worker process.
+
+    A configured key wins; otherwise it is derived from the admin token (so every worker and every
+    restart agrees, and changing the token logs everybody out); without admin there is no session
+    worth keeping, and a random key will do.
+    """
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    if config.get("ADMIN_TOKEN"):
+        return hmac.new(config["ADMIN_TOKEN"].encode(), b"archive-search session", hashlib.sha256).hexdigest()
+    return secrets.token_hex(32)
+
+
+def create_app(test_config: Mapping | None = None) -> Flask:
+    """Build the app: config from defaults, then `ARCHIVE_SEARCH_*` variables, then `test_config`."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(settings_from_env(os.environ))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.config["SECRET_KEY"] = session_secret(app.config)
+
+    # One store per process, reused by every request: it keeps its searcher open and
+    # reopens it when a new index generation is published.
+    app.extensions["archive_search.store"] = IndexStore(app.config["INDEX_DIR"])
+
+    from . import admin, api, errors, pages, ratelimit, security
+
+    security.init_app(app)
+    ratelimit.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+    return app

@@ -1,0 +1,177 @@
+"""Admin: reindexing over HTTP (Bearer token) and the owner's page at /admin (login, figures, live progress).
+
+No token configured means admin is off: every admin URL answers 403 and does nothing.
+The API accepts the Bearer token, or the admin page's session (a POST then also needs the CSRF header).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+
+from indexer.errors import IndexBusy, IndexMissing
+from indexer.jobs import current_job, start_reindex
+
+from . import security
+from .engine import archive_sources, store
+from .errors import error_response
+
+bp = Blueprint("admin", __name__)
+
+ADMIN_OFF = "Admin is off: the server has no ARCHIVE_SEARCH_ADMIN_TOKEN."
+
+
+def _index_dir() -> str:
+    return current_app.config["INDEX_DIR"]
+
+
+def _reindex() -> dict:
+    """Start a rebuild of the configured archive in its own process; IndexBusy if one is running."""
+    return start_reindex(_index_dir(), archive_sources(current_app.config["ARCHIVE"]))
+
+
+def _api_refusal(changes_state: bool):
+    """The error answer for an admin API call that may not proceed, or None when it may."""
+    if security.admin_token() is None:
+        return error_response(403, "admin_off", ADMIN_OFF)
+    bearer = security.bearer_token(request)
+    if bearer is not None:
+        if security.token_matches(bearer):
+            return None
+        return _unauthorized("invalid_token", "Wrong admin token.")
+    if security.logged_in():
+        if not changes_state or security.csrf_ok(request):
+            return None
+        return error_response(403, "csrf", f"Missing or wrong {security.CSRF_HEADER} header, or a cross-site request.")
+    # A token in the query string would end up in logs and browser history: it is never read.
+    return _unauthorized(None, "Send the admin token as 'Authorization: Bearer <token>'.")
+
+
+def _unauthorized(error: str | None, message: str):
+    response = error_response(401, "unauthorized", message)
+    challenge = 'Bearer realm="archive-search"' + (f', error="{error}"' if error else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+@bp.post("/api/v1/admin/reindex")
+def reindex_json():
+    refusal = _api_refusal(changes_state=True)
+    if refusal is not None:
+        return refusal
+    response = jsonify({"job": _reindex()})  # IndexBusy becomes a 409 carrying the running job
+    response.status_code = 202
+    response.headers["Location"] = url_for("admin.reindex_status")
+    return response
+
+
+@bp.get("/api/v1/admin/reindex")
+def reindex_status():
+    refusal = _api_refusal(changes_state=False)
+    if refusal is not None:
+        return refusal
+    response = jsonify({"job": current_job(_index_dir())})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the admin page -----------------------------------------------------------------------------------
+
+def _page_refusal():
+    if security.admin_token() is None:
+        return error_response(403, "admin_off", ADMIN_OFF, page_message="L’administration est désactivée : "
+                              "le serveur n’a pas de jeton ARCHIVE_SEARCH_ADMIN_TOKEN.")
+    if request.method == "POST" and not security.csrf_ok(request):
+        return error_response(403, "csrf", "CSRF check failed.", page_message="Formulaire expiré ou "
+                              "envoyé depuis un autre site : rechargez la page et recommencez.")
+    return None
+
+
+@bp.route("/admin", methods=["GET"])
+def dashboard():
+    refusal = _page_refusal()
+    if refusal is not None:
+        return refusal
+    if not security.logged_in():
+        return render_template("admin_login.html")
+    try:
+        info = store().info()
+    except IndexMissing:
+        info = None
+    response = current_app.make_response(
+        render_template("admin.html", info=info, job=current_job(_index_dir()),
+                        archive=archive_sources(current_app.config["ARCHIVE"]))
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/admin/login")
+def login():
+    refusal = _page_refusal()
+    if refusal is not None:
+        return refusal
+    if not security.token_matches(request.form.get("token")):
+        return render_template("admin_login.html", wrong_token=True), 401
+    security.log_in()
+    return redirect(url_for("admin.dashboard"), code=303)
+
+
+@bp.post("/admin/logout")
+def logout():
+    refusal = _page_refusal()
+    if refusal is not None:
+        return refusal
+    session.clear()
+    return redirect(url_for("admin.dashboard"), code=303)
+
+
+@bp.post("/admin/reindex")
+def reindex_form():
+    refusal = _page_refusal()
+    if refusal is not None:
+        return refusal
+    if not security.logged_in():
+        return redirect(url_for("admin.dashboard"), code=303)
+    try:
+        _reindex()
+        flash("Reconstruction de l’index lancée.")
+    except IndexBusy:
+        flash("Une reconstruction est déjà en cours.")
+    return redirect(url_for("admin.dashboard"), code=303)
+
+
+@bp.app_template_filter("size_fr")
+def size_fr(size: int | None) -> str:
+    """Bytes as a French reader expects them: `1,4 Mo`."""
+    value = float(size or 0)
+    if value < 1024:
+        return f"{value:.0f} octets"
+    for unit in ("Ko", "Mo", "Go"):
+        value /= 1024
+        if value < 1024 or unit == "Go":
+            break
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+@bp.app_template_filter("datetime_fr")
+def datetime_fr(iso: str | None) -> str:
+    """An ISO timestamp as `28/03/2015 à 14:05` (left as it is if it is not one)."""
+    try:
+        return datetime.fromisoformat(iso).strftime("%d/%m/%Y à %H:%M")
+    except (TypeError, ValueError):
+        return iso or "—"
+
+
+@bp.app_template_global()
+def job_state(job: dict) -> str:
+    """A reindex job in one French sentence (admin.js keeps the running one up to date)."""
+    if job["state"] == "queued":
+        return "En attente de démarrage…"
+    if job["state"] == "running":
+        return f"En cours : {job.get('processed') or 0} sur {job.get('total') or '?'} articles lus."
+    if job["state"] == "done":
+        return (f"Terminée le {datetime_fr(job.get('finished_at'))} : {job.get('indexed') or 0} articles indexés, "
+                f"{job.get('skipped') or 0} ignorés.")
+    return f"Échec le {datetime_fr(job.get('finished_at'))}."

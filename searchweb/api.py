@@ -1,0 +1,75 @@
+"""The JSON API under /api/v1 and /healthz: the engine's answers as the contract spells them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from indexer.errors import IndexMissing
+from indexer.search import get_article, search, suggest
+
+from .caching import by_generation, cacheable
+from .engine import store
+from .openapi import openapi_document
+from .params import search_request
+
+bp = Blueprint("api", __name__)
+
+SUGGEST_LIMIT = 8
+
+
+@bp.get("/api/v1/search")
+@by_generation
+def search_json():
+    return jsonify(search(store(), search_request(request.args)))
+
+
+@bp.get("/api/v1/articles/<article_id>")
+@by_generation
+def article_json(article_id: str):
+    return jsonify(get_article(store(), article_id))
+
+
+@bp.get("/api/v1/suggest")
+@by_generation
+def suggest_json():
+    return jsonify(suggest(store(), request.args.get("q", "").strip(), limit=SUGGEST_LIMIT))
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json():
+    response = jsonify(openapi_document())
+    response.add_etag()  # the document changes only with the code
+    return cacheable(response).make_conditional(request)
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers: 200 while an index answers, 503 when there is none."""
+    try:
+        info = store().info()
+    except IndexMissing:
+        response = jsonify({"status": "degraded", "articles": 0, "generation": None})
+        response.status_code = 503
+    else:
+        response = jsonify(
+            {
+                "status": "degraded" if info.get("degraded") else "ok",
+                "articles": info["articles"],
+                "generation": info["generation"],
+                "built_at": info.get("built_at"),
+            }
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.after_app_request
+def allow_any_origin(response):
+    """Any site may read the API with a plain GET (no cookies are honoured cross-site: no credentials)."""
+    if request.path.startswith("/api/") and request.method in ("GET", "HEAD", "OPTIONS"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response

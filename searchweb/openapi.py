@@ -1,0 +1,282 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at /api/v1/openapi.json.
+
+Tests validate it as a document and check real answers against its schemas, so it cannot drift.
+"""
+
+from __future__ import annotations
+
+from indexer import __version__
+
+from .params import DEFAULT_PER_PAGE, FACETS
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _error(description: str) -> dict:
+    return _json("Error", description)
+
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "description": "Machine-readable, e.g. `bad_query`, `not_found`."},
+                    "message": {"type": "string"},
+                    "param": {"type": "string", "description": "The request parameter at fault (400 only)."},
+                },
+            },
+            "job": {"description": "With 409: the build already running.", "$ref": "#/components/schemas/Job"},
+        },
+    },
+    "FacetValue": {
+        "type": "object",
+        "required": ["value", "count", "selected"],
+        "properties": {
+            "value": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0, "description": "Ignores this facet's own filter."},
+            "selected": {"type": "boolean"},
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["id", "url", "title", "date", "author", "tags", "categories", "sources", "snippet", "score"],
+        "properties": {
+            "id": {"type": "string"},
+            "url": {"type": "string"},
+            "title": {"type": "string", "description": "Plain text."},
+            "date": {"type": "string", "description": "`YYYY-MM-DD`, or empty when unknown."},
+            "author": {"type": "string"},
+            "tags": STRINGS,
+            "categories": STRINGS,
+            "sources": STRINGS,
+            "snippet": {"type": "string", "description": "Escaped text with `<mark>` around matched words; the one HTML field."},
+            "score": {"type": ["number", "null"]},
+        },
+    },
+    "SearchAnswer": {
+        "type": "object",
+        "required": ["query", "total", "page", "per_page", "pages", "took_ms", "suggestion", "results", "facets"],
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 50},
+            "pages": {"type": "integer", "minimum": 0},
+            "took_ms": {"type": "number"},
+            "suggestion": {**NULLABLE_STRING, "description": "A corrected query in the archive's spelling."},
+            "corrected": {"type": "boolean", "description": "True when `q` found nothing and the results are those of `suggestion`."},
+            "results": {"type": "array", "items": _ref("SearchResult")},
+            "facets": {
+                "type": "object",
+                "required": list(FACETS),
+                "properties": {facet: {"type": "array", "items": _ref("FacetValue")} for facet in FACETS},
+            },
+        },
+    },
+    "Article": {
+        "type": "object",
+        "required": ["id", "url", "title", "date", "author", "tags", "categories", "sources", "body"],
+        "properties": {
+            "id": {"type": "string"},
+            "url": {"type": "string"},
+            "title": {"type": "string"},
+            "date": {"type": "string"},
+            "author": {"type": "string"},
+            "tags": STRINGS,
+            "categories": STRINGS,
+            "sources": STRINGS,
+            "body": {"type": "string", "description": "Plain text."},
+        },
+    },
+    "Suggestions": {
+        "type": "object",
+        "required": ["query", "suggestions"],
+        "properties": {"query": {"type": "string"}, "suggestions": STRINGS},
+    },
+    "Job": {
+        "type": "object",
+        "required": ["id", "state", "processed", "total", "indexed", "skipped", "errors", "started_at", "finished_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "state": {"enum": ["queued", "running", "done", "failed"]},
+            "processed": {"type": "integer", "minimum": 0},
+            "total": {"type": ["integer", "null"], "minimum": 0},
+            "indexed": {"type": "integer", "minimum": 0},
+            "skipped": {"type": "integer", "minimum": 0, "description": "Records skipped; their reasons are in `errors`."},
+            "errors": {"type": "array", "items": {"type": "string"},
+                       "description": "Skipped records' reasons, and why the build failed if it did."},
+            "started_at": NULLABLE_STRING,
+            "finished_at": NULLABLE_STRING,
+        },
+    },
+    "JobAnswer": {
+        "type": "object",
+        "required": ["job"],
+        "properties": {"job": {"oneOf": [_ref("Job"), {"type": "null"}]}},
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "articles", "generation"],
+        "properties": {
+            "status": {"enum": ["ok", "degraded"]},
+            "articles": {"type": "integer", "minimum": 0},
+            "generation": NULLABLE_STRING,
+            "built_at": NULLABLE_STRING,
+        },
+    },
+}
+
+
+def _query(name: str, description: str, schema: dict, **more) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema, **more}
+
+
+FACET_DESCRIPTIONS = {
+    "tag": "Tag", "category": "Category", "source": "Quoted source (study, outlet, person)",
+    "year": "Year of publication", "author": "Author",
+}
+
+SEARCH_PARAMETERS = [
+    _query("q", "Words (all required), \"a phrase\", -word, a OR b, prefix*, title:, tag:, source:. Empty: every article.",
+           {"type": "string", "default": ""}),
+    _query("page", "Page of results, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+    _query("per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": 50, "default": DEFAULT_PER_PAGE}),
+    _query("sort", "`relevance`, `date` (newest first) or `-date` (oldest first).",
+           {"enum": ["relevance", "date", "-date"], "default": "relevance"}),
+    *(
+        _query(facet, f"{FACET_DESCRIPTIONS[facet]}; repeat for several values (ORed; different facets are ANDed).",
+               {"type": "array", "items": {"type": "string"}}, style="form", explode=True)
+        for facet in FACETS
+    ),
+    _query("from", "Published on or after this day.", {"type": "string", "format": "date"}),
+    _query("to", "Published on or before this day.", {"type": "string", "format": "date"}),
+]
+
+CACHED = {
+    "ETag": {"description": "Send it back in `If-None-Match` to get a 304 while nothing changed.", "schema": {"type": "string"}},
+    "Cache-Control": {"schema": {"type": "string", "example": "public, max-age=60"}},
+    "Access-Control-Allow-Origin": {"schema": {"const": "*"}},
+}
+NOT_MODIFIED = {"description": "Not modified since the ETag sent in `If-None-Match`."}
+ADMIN = [{"bearerAuth": []}]
+
+
+def _cached(schema_name: str, description: str) -> dict:
+    return {**_json(schema_name, description), "headers": CACHED}
+
+
+def _paths() -> dict:
+    return {
+        "/api/v1/search": {
+            "get": {
+                "summary": "Search the archive",
+                "operationId": "search",
+                "parameters": SEARCH_PARAMETERS,
+                "responses": {
+                    "200": _cached("SearchAnswer", "One page of results, with facet counts."),
+                    "304": NOT_MODIFIED,
+                    "400": _error("A bad parameter, named in `error.param`."),
+                    "429": _error("Too many requests (when rate limiting is on); see `Retry-After`."),
+                    "503": _error("No index has been built yet."),
+                },
+            }
+        },
+        "/api/v1/articles/{id}": {
+            "get": {
+                "summary": "One article",
+                "operationId": "getArticle",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _cached("Article", "The article, as plain text."),
+                    "304": NOT_MODIFIED,
+                    "404": _error("No article has this id."),
+                },
+            }
+        },
+        "/api/v1/suggest": {
+            "get": {
+                "summary": "Completions for a search box",
+                "operationId": "suggest",
+                "parameters": [_query("q", "What the reader has typed so far.", {"type": "string", "default": ""})],
+                "responses": {"200": _cached("Suggestions", "Completions, best first."), "304": NOT_MODIFIED},
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
+            }
+        },
+        "/api/v1/admin/reindex": {
+            "get": {
+                "summary": "The current or last reindex job",
+                "operationId": "reindexStatus",
+                "security": ADMIN,
+                "responses": {
+                    "200": _json("JobAnswer", "The job, or null if none ever ran."),
+                    "401": _error("Missing or wrong token."),
+                    "403": _error("Admin is off (no token configured)."),
+                },
+            },
+            "post": {
+                "summary": "Start a reindex of the configured archive",
+                "operationId": "reindex",
+                "security": ADMIN,
+                "responses": {
+                    "202": _json("JobAnswer", "The build started in its own process; poll the GET for progress."),
+                    "401": _error("Missing or wrong token."),
+                    "403": _error("Admin is off (no token configured)."),
+                    "409": _error("A build is already running; `job` is that build."),
+                },
+            },
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Health for load balancers",
+                "operationId": "health",
+                "responses": {
+                    "200": _json("Health", "An index answers."),
+                    "503": _json("Health", "No index yet."),
+                },
+            }
+        },
+        "/embed.js": {
+            "get": {
+                "summary": "The embeddable search widget",
+                "operationId": "widget",
+                "responses": {"200": {"description": "The script", "content": {"text/javascript": {"schema": {"type": "string"}}}}},
+            }
+        },
+    }
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "archive-search",
+            "version": __version__,
+            "description": "Full-text search of an archive of French articles. Every error is "
+            "`{\"error\": {\"code\", \"message\"}}`; GET answers may be read from any origin.",
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "ARCHIVE_SEARCH_ADMIN_TOKEN"}},
+        },
+    }

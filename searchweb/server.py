@@ -1,0 +1,71 @@
+"""`archive-search serve`: the app under gunicorn, several worker processes, a built index first.
+
+Search is CPU-bound Python, so it scales with processes, not threads. Each worker builds its own
+app (no preloading), hence its own IndexStore and searchers, opened after the fork.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gunicorn.app.base import BaseApplication
+
+from indexer.build import build_index
+from indexer.errors import IndexMissing
+from indexer.store import IndexStore
+
+from . import create_app
+from .engine import archive_sources
+
+
+class ArchiveSearchServer(BaseApplication):
+    """gunicorn driven from Python: our settings, our app factory, no command line of its own."""
+
+    def __init__(self, app_config: dict, options: dict):
+        self.app_config = app_config
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        return create_app(self.app_config)
+
+
+def _announce(arbiter) -> None:
+    """Print where to point a browser, once the sockets are bound (gunicorn's `when_ready` hook)."""
+    for listener in arbiter.LISTENERS:
+        print(f"archive-search: serving on {listener}/", flush=True)
+
+
+def ensure_index(index_dir: str | Path, archive: list[str] | None) -> None:
+    """Build an index from the archive (or the bundled sample) if `index_dir` holds none yet."""
+    try:
+        IndexStore(index_dir).info()
+    except IndexMissing:
+        sources = archive_sources(archive)
+        print(f"archive-search: no index in {index_dir}; building one from {', '.join(sources)}", flush=True)
+        Path(index_dir).mkdir(parents=True, exist_ok=True)
+        print(build_index(sources, index_dir).summary(), flush=True)
+
+
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
+          archive: list[str] | None = None, workers: int = 2) -> None:
+    """Serve the app on host:port until stopped (SIGINT or SIGTERM), building the index first if needed."""
+    ensure_index(index_dir, archive)
+    app_config = {"INDEX_DIR": str(index_dir)}
+    if archive:
+        app_config["ARCHIVE"] = list(archive)
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",  # one request at a time per process: searchers need no locking
+        "preload_app": False,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "when_ready": _announce,
+    }
+    ArchiveSearchServer(app_config, options).run()

@@ -1,0 +1,29 @@
+"""Shared fixtures: real indexes built from the bundled sample and from small fixture files."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.sample import SAMPLE_ARCHIVE
+from indexer.store import IndexStore
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory) -> Path:
+    """The bundled sample archive, indexed once for the whole run (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    build_index([SAMPLE_ARCHIVE], index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_index_dir) -> IndexStore:
+    return IndexStore(sample_index_dir)
+
+
+def write_jsonl(path: Path, articles: list[dict]) -> Path:
+    """A JSON Lines source holding `articles` (dicts with the Article fields)."""
+    path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+    return path

@@ -1,0 +1,208 @@
+"""Building and publishing an index: atomic switch, one build at a time, incremental reuse,
+refused builds, and a build killed mid-way (real processes, real files)."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer import generations
+from indexer.build import build_index
+from indexer.errors import BuildRefused, IndexBusy, SourceError
+from indexer.jobs import BuildLock, current_job, lock_is_free
+from indexer.sample import SAMPLE_ARCHIVE
+from indexer.search import SearchRequest, search
+from indexer.store import IndexStore
+
+from conftest import write_jsonl
+
+SEED = Path(__file__).parent / "fixtures" / "seed.txt"
+
+
+def articles(n: int, seed: int = 7, prefix: str = "a") -> list[dict]:
+    """n distinct French articles made of the seed's sentences, shuffled with a fixed seed."""
+    sentences = [s.strip() for s in SEED.read_text(encoding="utf-8").replace("\n", " ").split(".") if len(s) > 30]
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        body = ". ".join(rng.sample(sentences, 12)) + "."
+        out.append({"id": f"{prefix}{i}", "title": f"Article {i} : {rng.choice(sentences)[:60]}",
+                    "body": body, "date": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}",
+                    "tags": [rng.choice(["Cloud", "Data", "Réseaux sociaux", "Emploi"])], "author": "Rédaction"})
+    return out
+
+
+def total(index_dir, q="") -> int:
+    return search(IndexStore(index_dir), SearchRequest(q=q))["total"]
+
+
+def test_build_publishes_a_generation_and_reports(tmp_path):
+    report = build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert report.articles == 11 and report.analysed == 11 and not report.skipped
+    live = generations.read_current(tmp_path)
+    assert live == report.generation and (tmp_path / live / "meta.json").is_file()
+    assert "11 articles indexed" in report.summary()
+    job = current_job(tmp_path)
+    assert job["state"] == "done" and job["indexed"] == 11 and job["processed"] == job["total"]
+    assert lock_is_free(tmp_path)
+
+
+def test_a_rebuild_with_nothing_changed_reuses_every_article(tmp_path):
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    again = build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert (again.analysed, again.reused, again.articles) == (0, 11, 11)
+    assert total(tmp_path, "hebergeur") == 2
+
+
+def test_incremental_build_holds_exactly_the_sources_articles(tmp_path):
+    source = write_jsonl(tmp_path / "a.jsonl", articles(30))
+    build_index([source], tmp_path / "ix")
+    changed = articles(30)
+    changed[0]["title"] = "Un titre tout neuf sur les hippopotames"
+    del changed[1:6]
+    changed.append({"id": "new", "title": "Les girafes du numérique", "body": "Un article neuf."})
+    report = build_index([write_jsonl(tmp_path / "a.jsonl", changed)], tmp_path / "ix")
+    assert (report.analysed, report.removed, report.articles) == (2, 5, 26)
+    store = IndexStore(tmp_path / "ix")
+    assert search(store, SearchRequest(q="hippopotames"))["total"] == 1
+    assert search(store, SearchRequest(q="girafes"))["total"] == 1
+    assert search(store, SearchRequest(q=""))["total"] == 26
+    assert {f["value"]: f["count"] for f in search(store, SearchRequest())["facets"]["tag"]}
+    assert search(store, SearchRequest(q="", filters={"tag": ["Cloud"]}))["total"] == sum(
+        1 for a in changed if a.get("tags") == ["Cloud"])
+
+
+def test_readers_keep_the_old_generation_until_the_switch(tmp_path):
+    build_index([write_jsonl(tmp_path / "a.jsonl", articles(12, prefix="old"))], tmp_path / "ix")
+    store = IndexStore(tmp_path / "ix")
+    old = store.current()
+    build_index([write_jsonl(tmp_path / "b.jsonl", articles(12, seed=8, prefix="new"))], tmp_path / "ix")
+    # the old generation object still answers (its files are kept as the fallback)
+    assert old.searcher().doc_count() == 12
+    assert store.current() is not old
+    assert search(store, SearchRequest(q="", per_page=1))["results"][0]["id"].startswith("new")
+
+
+def test_a_second_build_is_refused_while_one_runs(tmp_path):
+    with BuildLock(tmp_path):
+        with pytest.raises(IndexBusy):
+            build_index([SAMPLE_ARCHIVE], tmp_path)
+    build_index([SAMPLE_ARCHIVE], tmp_path)  # the lock is gone with its holder
+
+
+def test_a_build_with_no_article_is_not_published(tmp_path):
+    build_index([SAMPLE_ARCHIVE], tmp_path / "ix")
+    live = generations.read_current(tmp_path / "ix")
+    empty = write_jsonl(tmp_path / "empty.jsonl", [])
+    with pytest.raises(BuildRefused, match="no publishable article"):
+        build_index([empty], tmp_path / "ix")
+    assert generations.read_current(tmp_path / "ix") == live
+    assert current_job(tmp_path / "ix")["state"] == "failed"
+    assert total(tmp_path / "ix") == 11
+
+
+def test_a_much_smaller_build_is_refused_unless_allowed(tmp_path):
+    build_index([write_jsonl(tmp_path / "big.jsonl", articles(40))], tmp_path / "ix")
+    small = write_jsonl(tmp_path / "small.jsonl", articles(10))
+    with pytest.raises(BuildRefused, match="far fewer"):
+        build_index([small], tmp_path / "ix")
+    assert total(tmp_path / "ix") == 40
+    build_index([small], tmp_path / "ix", allow_shrink=True)
+    assert total(tmp_path / "ix") == 10
+
+
+def test_an_unreadable_source_fails_before_touching_the_index(tmp_path):
+    build_index([SAMPLE_ARCHIVE], tmp_path / "ix")
+    with pytest.raises(SourceError):
+        build_index([SAMPLE_ARCHIVE, tmp_path / "missing.xml"], tmp_path / "ix")
+    assert total(tmp_path / "ix") == 11
+    assert not list((tmp_path / "ix").glob(".building-*"))
+
+
+def test_bad_records_are_skipped_and_the_rest_indexed(tmp_path):
+    source = tmp_path / "mixed.jsonl"
+    good = articles(3)
+    source.write_text(json.dumps(good[0]) + "\n{not json\n" + json.dumps(good[1]) + "\n[1, 2]\n"
+                      + json.dumps(good[2]) + "\n" + json.dumps(good[2]) + "\n", encoding="utf-8")
+    report = build_index([source], tmp_path / "ix")
+    assert report.articles == 3
+    assert len(report.skipped) == 3  # bad JSON, not an object, duplicate id
+    assert any("duplicate" in s.reason for s in report.skipped)
+    assert current_job(tmp_path / "ix")["skipped"] == 3
+
+
+def _cli(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "indexer.cli", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _wait_for_progress(index_dir: Path, at_least: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = current_job(index_dir)
+        if job and job["state"] == "running" and job["processed"] >= at_least:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the build never got to {at_least} records: {current_job(index_dir)}")
+
+
+@pytest.fixture(scope="module")
+def big_source(tmp_path_factory):
+    return write_jsonl(tmp_path_factory.mktemp("big") / "big.jsonl", articles(3000, seed=11, prefix="big"))
+
+
+def test_a_killed_build_leaves_the_old_index_served_and_no_lock(tmp_path, big_source):
+    index_dir = tmp_path / "ix"
+    build_index([SAMPLE_ARCHIVE], index_dir)
+    live = generations.read_current(index_dir)
+    build = _cli("index", big_source, "--index-dir", index_dir, "--quiet")
+    _wait_for_progress(index_dir, 200)
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+
+    assert generations.read_current(index_dir) == live
+    assert total(index_dir, "hebergeur") == 2  # the old index still answers
+    assert lock_is_free(index_dir)
+    assert current_job(index_dir)["state"] == "failed"
+    assert list(index_dir.glob(".building-*"))  # what the dead build left...
+
+    build_index([SAMPLE_ARCHIVE], index_dir)
+    assert not list(index_dir.glob(".building-*"))  # ...is cleaned by the next build
+
+
+def test_a_second_cli_build_gets_a_clear_one_line_refusal(tmp_path, big_source):
+    index_dir = tmp_path / "ix"
+    first = _cli("index", big_source, "--index-dir", index_dir, "--quiet")
+    try:
+        _wait_for_progress(index_dir, 50)
+        second = _cli("index", SAMPLE_ARCHIVE, "--index-dir", index_dir)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert err.count("\n") == 1 and "already running" in err and "Traceback" not in err
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+
+
+def test_generations_are_fsynced_and_older_ones_removed(tmp_path):
+    for _ in range(4):
+        build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
+    kept = generations.published(tmp_path)
+    assert len(kept) == 2 and generations.read_current(tmp_path) == kept[0]
+
+
+def test_a_corrupt_live_generation_falls_back_to_the_previous_one(tmp_path):
+    build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
+    build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
+    live = tmp_path / generations.read_current(tmp_path)
+    for toc in live.glob("*.toc"):
+        toc.write_bytes(toc.read_bytes()[:20])
+    store = IndexStore(tmp_path)
+    assert search(store, SearchRequest(q="hebergeur"))["total"] == 2
+    assert store.info()["degraded"] is True

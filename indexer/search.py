@@ -14,6 +14,7 @@ from datetime import date
 
 import numpy as np
 
+from indexer.completions import suggest  # noqa: F401  (the search surface: search, suggest, get_article)
 from indexer.errors import ArticleNotFound, QueryError
 from indexer.facets import FACETS, disjunctive_counts
 from indexer.query import ParsedQuery, parse_query

@@ -1,0 +1,56 @@
+"""Completions for a search box: the archive's words (and tags) that start as the reader typed.
+
+The last word typed is completed from the folded, unstemmed `words` field, most frequent
+first, and shown in the archive's spelling: `transformation num` -> `transformation numérique`.
+"""
+
+from __future__ import annotations
+
+from indexer.analysis import FOLDED_STOP_WORDS, fold, normalize, word_spans
+from indexer.facets import facet_key
+from indexer.store import IndexStore
+
+MIN_PREFIX = 2
+MAX_LIMIT = 20
+SCAN_TERMS = 2000  # words looked at for one prefix; the most frequent of these are shown
+
+
+def suggest(store: IndexStore, prefix: str, limit: int = 8) -> dict:
+    """`{"query": prefix, "suggestions": [...]}` for the contract's `/api/v1/suggest`."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    text = normalize(prefix)[:200]
+    spans = list(word_spans(text))
+    if not spans or spans[-1][1] != len(text.rstrip("*")) or text[-1:].isspace():
+        return {"query": prefix, "suggestions": []}
+    start, _, last = spans[-1]
+    folded = fold(last)
+    if len(folded) < MIN_PREFIX:
+        return {"query": prefix, "suggestions": []}
+
+    generation = store.current()
+    reader = generation.searcher().reader()
+    # Keep what the reader typed (curly apostrophe included) before the completed word.
+    head = prefix[:start] if len(prefix) == len(text) else text[:start]
+    out: list[str] = []
+    whole = facet_key(text)
+    for tag in generation.columns.facets["tag"].values:
+        if facet_key(tag).startswith(whole) and len(out) < limit // 2:
+            out.append(tag)
+
+    words = []
+    for term in reader.expand_prefix("words", folded):
+        term = term.decode("utf-8") if isinstance(term, bytes) else term
+        if term not in FOLDED_STOP_WORDS and len(term) > len(folded) - 1:
+            words.append((reader.doc_frequency("words", term), term))
+        if len(words) >= SCAN_TERMS:
+            break
+    words.sort(key=lambda w: (-w[0], w[1]))
+    seen = {facet_key(s) for s in out}
+    for _, term in words:
+        completion = head + generation.spellings.get(term, term)
+        if facet_key(completion) not in seen:
+            out.append(completion)
+            seen.add(facet_key(completion))
+        if len(out) >= limit:
+            break
+    return {"query": prefix, "suggestions": out}

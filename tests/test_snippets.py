@@ -1,0 +1,53 @@
+"""Snippets: the best passage, matched words in <mark>, everything else escaped."""
+
+from indexer.query import Highlight, analyze
+from indexer.snippets import make_snippet
+
+
+def hl(*words, prefixes=()):
+    return Highlight(stems={s for w in words for s in analyze(w)}, prefixes=set(prefixes))
+
+
+def test_marks_every_form_of_the_matched_word():
+    text = "Les entreprises françaises et l’entreprise agile : une Entreprise."
+    out = make_snippet(text, hl("entreprise"))
+    assert out.count("<mark>") == 3
+    assert "<mark>entreprises</mark>" in out and "l’<mark>entreprise</mark>" in out
+
+
+def test_everything_but_mark_is_escaped():
+    text = 'Avant <script>alert("x")</script> & <img src=x onerror=alert(1)> le numérique <b>gras</b>'
+    out = make_snippet(text, hl("numérique"))
+    assert "<script>" not in out and "<img" not in out and "<b>" not in out
+    assert "&lt;script&gt;" in out and "&amp;" in out
+    assert out.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_hostile_query_words_cannot_inject_markup():
+    out = make_snippet("texte <mark>faux</mark> numérique", hl("<mark>"))
+    # the word `mark` matches, but the archive's own `<mark>` stays text
+    assert out == "texte &lt;<mark>mark</mark>&gt;faux&lt;/<mark>mark</mark>&gt; numérique"
+
+
+def test_picks_the_window_with_the_most_distinct_matches():
+    filler = " ".join(f"mot{i}" for i in range(200))
+    text = f"ovh au début. {filler} ovh hébergeur roubaix ensemble. {filler}"
+    out = make_snippet(text, hl("ovh", "hébergeur", "roubaix"))
+    assert "<mark>ovh</mark> <mark>hébergeur</mark> <mark>roubaix</mark>" in out
+    assert out.startswith("… ") and out.endswith(" …")
+
+
+def test_prefix_matches_are_marked():
+    out = make_snippet("Le numérique et les numéros", hl(prefixes={"numer"}))
+    assert "<mark>numérique</mark>" in out and "<mark>numéros</mark>" in out
+
+
+def test_no_match_in_the_body_gives_its_beginning():
+    out = make_snippet("Un début d’article sans le mot cherché. " * 20, hl("ovh"))
+    assert out.startswith("Un début") and "<mark>" not in out
+
+
+def test_empty_and_huge_bodies():
+    assert make_snippet("", hl("ovh")) == ""
+    huge = ("remplissage " * 2_000_000) + "ovh"
+    assert "<mark>" not in make_snippet(huge, hl("ovh"))  # only the head of a huge article is scanned

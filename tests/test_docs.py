@@ -1,0 +1,42 @@
+"""The README documents every command, option and setting, and names none that does not exist."""
+
+import re
+from pathlib import Path
+
+import click
+
+from indexer.cli import main
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def options():
+    out = {}
+    for name, command in main.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                out.setdefault(name, set()).update(o for o in param.opts if o.startswith("--"))
+    return out
+
+
+def test_every_command_and_option_is_in_the_readme():
+    for name, opts in options().items():
+        assert f"archive-search {name}" in README, name
+        for opt in opts:
+            assert opt in README, f"{name} {opt}"
+
+
+def test_every_option_the_readme_names_exists():
+    known = set().union(*options().values()) | {"--help", "--version"}
+    section = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", section))
+    assert named <= known, named - known
+
+
+def test_every_setting_is_documented_and_used():
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.parent.glob("*/**/*.py")
+                     if "tests" not in p.parts)
+    documented = set(re.findall(r"ARCHIVE_SEARCH_[A-Z_]+", README))
+    used = set(re.findall(r"ARCHIVE_SEARCH_[A-Z_]+", source))
+    assert used <= documented, used - documented
+    assert documented <= used, documented - used

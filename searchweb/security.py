@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from flask import Flask, Request, current_app, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 
 # Pages and their scripts come from this origin only; no inline script or style anywhere.
@@ -28,6 +29,17 @@ class SessionCookie(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
+class MarkupFreeJSON(DefaultJSONProvider):
+    """JSON with `<`, `>` and `&` written as `\\u` escapes: no answer can ever be read as markup,
+    even by a client that sniffs or pastes it into a page. (They only occur inside strings.)"""
+
+    ensure_ascii = False  # French stays readable in the raw body
+
+    def dumps(self, obj, **kwargs) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -39,6 +51,7 @@ def _security_headers(response):
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionCookie()
+    app.json = MarkupFreeJSON(app)
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
 

@@ -1,0 +1,217 @@
+"""Debian's Chromium, headless, against the real server (gunicorn workers started by `serve`).
+
+The page: type a query, tick a facet, change page, check the results. The widget: a page from
+another origin embeds /embed.js and gets results through CORS. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+STARTUP = 120  # seconds: the server first builds the sample index
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real server on loopback, started on an empty index folder, as a newcomer would."""
+    index_dir = tmp_path_factory.mktemp("browser-index")
+    port = free_port()
+    log = (tmp_path_factory.mktemp("browser-log") / "server.log").open("w+")
+    code = f"from searchweb.server import serve; serve({str(index_dir)!r}, '127.0.0.1', {port}, workers=2)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if json.load(response)["articles"] > 0:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log.seek(0)
+            pytest.fail("the server did not start:\n" + log.read())
+        time.sleep(0.3)
+    yield base
+    process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.seek(0)
+    assert "serving on http://127.0.0.1:" in log.read()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def shot(page, name: str, full_page: bool = True) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def result_titles(page) -> list[str]:
+    return page.locator(".result__title").all_inner_texts()
+
+
+def test_search_tick_a_facet_and_page(server, page):
+    page.goto(server + "/")
+    assert page.title() == "Recherche dans les archives"
+    search_box = page.get_by_label("Rechercher dans les archives")
+    assert search_box.evaluate("el => el === document.activeElement"), "the search box has the focus"
+
+    # Completions arrive as you type.
+    search_box.press_sequentially("num", delay=40)
+    page.wait_for_function("document.querySelectorAll('#completions option').length > 0")
+    assert "numérique" in page.locator("#completions option").evaluate_all("os => os.map(o => o.value)")
+
+    search_box.fill("numérique")
+    search_box.press("Enter")
+    page.wait_for_url(re.compile(r"q=num%C3%A9rique"))
+    titles = result_titles(page)
+    total = int(page.locator(".toolbar__count strong").inner_text())
+    assert titles and total >= len(titles)
+    assert page.locator(".result__snippet mark").count() > 0
+    shot(page, "page-search")
+
+    # Tick the first category: the form is submitted at once, the state is in the URL.
+    box = page.locator('.facet input[name="category"]').first
+    category = box.get_attribute("value")
+    box.check()
+    page.wait_for_url(re.compile(r"category="))
+    assert page.locator(f'.facet input[name="category"][value="{category}"]').is_checked()
+    narrowed = int(page.locator(".toolbar__count strong").inner_text())
+    assert 0 < narrowed <= total
+    assert page.locator(".active-filters .chip").count() == 1
+    shot(page, "page-facet")
+
+    # Page through everything, two per page.
+    page.goto(server + "/?per_page=2&sort=date")
+    first_page = result_titles(page)
+    page.get_by_role("link", name="Suivante ›").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    assert page.locator('.pagination a[aria-current="page"]').inner_text() == "2"
+    assert not set(first_page) & set(result_titles(page))
+    shot(page, "page-pagination")
+
+    # Keyboard: the skip link comes first and its focus is visible.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+
+    # A phone.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/?q=r%C3%A9seaux+sociaux")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    shot(page, "page-phone")
+    assert not page.problems, page.problems  # nothing broken by the CSP or a script error
+
+
+def test_did_you_mean_and_empty_state_render(server, page):
+    page.goto(server + "/?q=numerik")
+    assert "Résultats pour « numérique »" in page.locator(".notice").inner_text()
+    page.goto(server + "/?q=zzzqqq")
+    assert "Aucun article ne correspond" in page.locator(".empty").inner_text()
+    shot(page, "page-empty")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def other_site(tmp_path, server):
+    """A static page on another origin (another port) that embeds the widget, under a strict CSP."""
+    (tmp_path / "index.html").write_text(f"""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; script-src {server}; connect-src {server}; style-src 'none'">
+<title>Un autre site</title></head>
+<body><h1>Le blog d’un voisin</h1>
+<div data-archive-search data-per-page="3" data-facets="tag,year"></div>
+<script src="{server}/embed.js" async></script>
+</body></html>""", encoding="utf-8")
+    handler = functools.partial(_Quiet, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{site.server_address[1]}/"
+    site.shutdown()
+
+
+def test_the_widget_works_on_another_origin(server, other_site, page):
+    api_calls = []
+    page.on("response", lambda r: api_calls.append(r) if "/api/v1/search" in r.url else None)
+    page.goto(other_site)
+    widget = page.locator("[data-archive-search]")
+    results = widget.locator("li.result")
+    results.first.wait_for()
+    assert results.count() == 3  # data-per-page
+    assert api_calls and api_calls[0].headers["access-control-allow-origin"] == "*"
+
+    widget.get_by_role("searchbox").fill("hébergeur")
+    widget.get_by_role("searchbox").press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-archive-search]').shadowRoot"
+        ".querySelector('.title')?.textContent === 'OVH. What ?'")
+    assert widget.locator("mark").count() > 0
+    # Styles come from a constructed stylesheet, which the host's `style-src 'none'` does not block.
+    assert widget.locator("button[type=submit]").evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(31, 94, 174)"
+
+    chip = widget.locator(".chip").first
+    chip.click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-archive-search]').shadowRoot"
+        ".querySelector('.chip[aria-pressed=true]') !== null")
+    shot(page, "widget-other-origin")
+    assert not page.problems, page.problems

@@ -157,9 +157,9 @@ def size_fr(size: int | None) -> str:
 
 @bp.app_template_filter("datetime_fr")
 def datetime_fr(iso: str | None) -> str:
-    """An ISO timestamp as `28/03/2015 à 14:05` (left as it is if it is not one)."""
+    """An ISO timestamp as `28/03/2015 à 14:05 UTC` (left as it is if it is not one)."""
     try:
-        return datetime.fromisoformat(iso).strftime("%d/%m/%Y à %H:%M")
+        return datetime.fromisoformat(iso).strftime("%d/%m/%Y à %H:%M %Z").strip()
     except (TypeError, ValueError):
         return iso or "—"
 

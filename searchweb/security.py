@@ -34,6 +34,7 @@ class MarkupFreeJSON(DefaultJSONProvider):
     even by a client that sniffs or pastes it into a page. (They only occur inside strings.)"""
 
     ensure_ascii = False  # French stays readable in the raw body
+    sort_keys = False  # the engine orders its answers as the contract shows them
 
     def dumps(self, obj, **kwargs) -> str:
         text = super().dumps(obj, **kwargs)

@@ -33,6 +33,7 @@
     ":focus-visible { outline: 3px solid #1f5eae; outline-offset: 2px; }",
     ".status { color: #5b6475; margin: .75rem 0 .5rem; font-size: .9rem; }",
     ".chips { display: flex; flex-wrap: wrap; gap: .35rem; margin-bottom: .5rem; }",
+    ".facet { font-size: .75rem; font-weight: 700; color: #5b6475; text-transform: uppercase; letter-spacing: .04em; align-self: center; margin-left: .25rem; }",
     ".chip { font-size: .8rem; padding: .1rem .55rem; border-radius: 999px; background: #f5f6f9; border-color: #dfe3ea; }",
     ".chip[aria-pressed=true] { background: #e7effa; border-color: #1f5eae; color: #123f78; font-weight: 600; }",
     "ol { list-style: none; margin: 0; padding: 0; }",
@@ -152,7 +153,9 @@
         : total + (total > 1 ? " articles" : " article") + (answer.corrected ? " pour « " + answer.suggestion + " »" : "");
       chips.replaceChildren();
       facets.forEach(function (facet) {
-        (answer.facets[facet] || []).slice(0, CHIPS_PER_FACET).forEach(function (item) {
+        var values = (answer.facets[facet] || []).slice(0, CHIPS_PER_FACET);
+        if (values.length) chips.appendChild(el("span", { class: "facet" }, FACETS[facet]));
+        values.forEach(function (item) {
           var chip = el("button", { type: "button", class: "chip", "aria-pressed": String(item.selected),
                                     title: FACETS[facet] }, item.value + " (" + item.count + ")");
           chip.addEventListener("click", function () { toggle(facet, item.value); });

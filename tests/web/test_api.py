@@ -121,7 +121,7 @@ def test_dates_narrow_the_results(client):
 
 
 def test_a_misspelt_query_gets_a_suggestion_and_its_results(client):
-    answer = get(client, q="numerik")
+    answer = get(client, q="numerqiue")
     assert answer["suggestion"] == "numérique"
     assert answer["corrected"] is True and answer["total"] > 0
 

@@ -158,7 +158,7 @@ def test_search_tick_a_facet_and_page(server, page):
 
 
 def test_did_you_mean_and_empty_state_render(server, page):
-    page.goto(server + "/?q=numerik")
+    page.goto(server + "/?q=numerqiue")
     assert "Résultats pour « numérique »" in page.locator(".notice").inner_text()
     page.goto(server + "/?q=zzzqqq")
     assert "Aucun article ne correspond" in page.locator(".empty").inner_text()

@@ -45,7 +45,7 @@ def test_search_parameters_are_all_described(spec):
 
 @pytest.mark.parametrize("url, path", [
     ("/api/v1/search?q=h%C3%A9bergeur", "/api/v1/search"),
-    ("/api/v1/search?q=numerik", "/api/v1/search"),
+    ("/api/v1/search?q=numerqiue", "/api/v1/search"),
     ("/api/v1/search?tag=OVH&tag=Cloud&year=2015&sort=date&per_page=2", "/api/v1/search"),
     ("/api/v1/search?per_page=0", "/api/v1/search"),
     ("/api/v1/search?from=hier", "/api/v1/search"),

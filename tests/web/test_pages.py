@@ -77,8 +77,8 @@ def test_pagination_links_every_page_and_marks_the_current_one(client):
 
 
 def test_did_you_mean_and_corrected_messages(client):
-    body = page(client, "q=numerik")
-    assert "Aucun résultat pour « numerik ». Résultats pour « <strong>numérique</strong> »." in body
+    body = page(client, "q=numerqiue")
+    assert "Aucun résultat pour « numerqiue ». Résultats pour « <strong>numérique</strong> »." in body
 
 
 def test_a_suggestion_alongside_results_is_offered_as_a_link(client, monkeypatch):

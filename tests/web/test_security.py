@@ -37,7 +37,7 @@ def test_pages_carry_no_inline_script_or_style(app):
     """The CSP forbids them, so any would silently break: check every template's output."""
     app.config["ADMIN_TOKEN"] = "t"
     client = app.test_client()
-    bodies = [client.get(p).get_data(as_text=True) for p in ("/", "/?q=numerik&tag=OVH&per_page=2", "/x", "/admin")]
+    bodies = [client.get(p).get_data(as_text=True) for p in ("/", "/?q=numerqiue&tag=OVH&per_page=2", "/x", "/admin")]
     for body in bodies:
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), "inline <script>"
         assert "<style" not in body and not re.search(r"\sstyle=", body), "inline style"

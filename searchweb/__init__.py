@@ -75,6 +75,9 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.extensions["archive_search.store"] = IndexStore(app.config["INDEX_DIR"])
 
     from . import admin, api, errors, pages, ratelimit, security
+    from .engine import AnswerCache
+
+    app.extensions["archive_search.answers"] = AnswerCache()
 
     security.init_app(app)
     ratelimit.init_app(app)

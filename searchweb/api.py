@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from indexer.errors import IndexMissing
-from indexer.search import get_article, search, suggest
+from indexer.search import get_article, suggest
 
 from .caching import by_generation, cacheable
-from .engine import store
+from .engine import search_answer, store
 from .openapi import openapi_document
 from .params import search_request
 
@@ -20,7 +20,7 @@ SUGGEST_LIMIT = 8
 @bp.get("/api/v1/search")
 @by_generation
 def search_json():
-    return jsonify(search(store(), search_request(request.args)))
+    return jsonify(search_answer(search_request(request.args)))
 
 
 @bp.get("/api/v1/articles/<article_id>")

@@ -1,16 +1,57 @@
-"""The engine as a request sees it: this process's IndexStore and the archive a reindex reads."""
+"""The engine as a request sees it: this process's IndexStore, its recent answers, the archive a reindex reads."""
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
 
 from flask import current_app
 
 from indexer.sample import SAMPLE_ARCHIVE
+from indexer.search import SearchRequest, search
 from indexer.store import IndexStore
 
 
 def store() -> IndexStore:
     """The process's one IndexStore (created by `create_app`)."""
     return current_app.extensions["archive_search.store"]
+
+
+class AnswerCache:
+    """The last answers of this process, by (index generation, normalised request).
+
+    A new generation changes every key, so nothing is ever stale; popular searches (the empty
+    query of the landing page, a widget's first load) are computed once per generation.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._answers: OrderedDict[tuple, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(generation: str, req: SearchRequest) -> tuple:
+        filters = tuple((name, tuple(sorted(values))) for name, values in sorted(req.filters.items()) if values)
+        return (generation, req.q, req.page, req.per_page, req.sort, filters, req.date_from, req.date_to)
+
+    def answer(self, index: IndexStore, req: SearchRequest) -> dict:
+        """The engine's answer to `req`; callers must treat it as read-only, it is shared."""
+        key = self.key(index.info()["generation"], req)
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = search(index, req)
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+def search_answer(req: SearchRequest) -> dict:
+    """The one search of the web layer: the page and the API both ask here."""
+    return current_app.extensions["archive_search.answers"].answer(store(), req)
 
 
 def archive_sources(configured: list[str] | None) -> list[str]:

@@ -10,9 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from indexer.search import search
-
-from .engine import store
+from .engine import search_answer
 from .params import FACETS, search_request
 
 bp = Blueprint("pages", __name__)
@@ -35,7 +33,7 @@ MONTHS = (
 @bp.get("/")
 def search_page():
     search_req = search_request(request.args)
-    answer = search(store(), search_req)
+    answer = search_answer(search_req)
     return render_template(
         "search.html",
         answer=answer,

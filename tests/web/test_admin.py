@@ -143,10 +143,13 @@ def csrf_of(body: str) -> str:
 
 
 def log_in(client) -> str:
-    token = csrf_of(client.get("/admin").get_data(as_text=True))
-    response = client.post("/admin/login", data={"token": TOKEN, "csrf_token": token})
+    """Log in through the form; returns the CSRF token of the logged-in session (a login renews it)."""
+    before = csrf_of(client.get("/admin").get_data(as_text=True))
+    response = client.post("/admin/login", data={"token": TOKEN, "csrf_token": before})
     assert response.status_code == 303
-    return token
+    after = csrf_of(client.get("/admin").get_data(as_text=True))
+    assert after != before
+    return after
 
 
 def test_the_login_form_needs_its_csrf_token_and_the_right_token(admin_client):

@@ -244,3 +244,21 @@ def test_errors_are_not_cached(client):
     response = client.get("/api/v1/search?page=x")
     assert "ETag" not in response.headers
     assert response.headers.get("Cache-Control") != "public, max-age=60"
+
+
+def test_the_page_and_the_api_share_one_search_and_its_cache(client, monkeypatch):
+    from searchweb import engine
+
+    asked = []
+
+    def counting_search(index, req):
+        asked.append(req)
+        return real_search(index, req)
+
+    real_search = engine.search
+    monkeypatch.setattr(engine, "search", counting_search)
+    api = client.get("/api/v1/search?q=ovh&tag=OVH&tag=Cloud").get_json()
+    client.get("/api/v1/search?tag=Cloud&q=ovh&tag=OVH", headers={"Cache-Control": "no-cache"})
+    page = client.get("/?q=ovh&tag=Cloud&tag=OVH").get_data(as_text=True)
+    assert len(asked) == 1
+    assert api["results"][0]["title"] in page

@@ -82,15 +82,14 @@ def test_did_you_mean_and_corrected_messages(client):
 
 
 def test_a_suggestion_alongside_results_is_offered_as_a_link(client, monkeypatch):
-    from searchweb import pages
+    # The sample offers no query that both finds articles and looks misspelt: add a suggestion.
+    from searchweb import engine
 
-    def search_with_suggestion(store, req):
-        answer = real_search(store, req)
-        answer["suggestion"] = "numérique"
-        return answer
+    def search_with_suggestion(index, req):
+        return {**real_search(index, req), "suggestion": "numérique"}
 
-    real_search = pages.search
-    monkeypatch.setattr(pages, "search", search_with_suggestion)
+    real_search = engine.search
+    monkeypatch.setattr(engine, "search", search_with_suggestion)
     body = page(client, "q=ovh")
     assert "Essayez avec « <a href=\"/?q=num%C3%A9rique\">numérique</a> »" in body
 
@@ -183,3 +182,11 @@ def test_hostile_queries_are_escaped_everywhere(client, q):
     api = client.get("/api/v1/search", query_string={"q": q})
     assert api.mimetype == "application/json" and api.headers["X-Content-Type-Options"] == "nosniff"
     assert api.get_json()["query"] == q.strip()
+
+
+def test_ticked_values_are_listed_first_even_when_rare(client):
+    sources = client.get("/api/v1/search").get_json()["facets"]["source"]
+    rare = sources[-1]["value"]
+    body = page(client, f"source={rare}")
+    first = re.search(r'name="source" value="([^"]*)"', body).group(1)
+    assert html.unescape(first) == rare

@@ -61,7 +61,7 @@ class WxrReader(Reader):
             # A cut-off export must not quietly replace a full index: the items before the break
             # have been yielded, the source as a whole is refused.
             raise SourceError(
-                f"{self.path}: XML breaks off at line {error.lineno} after {items} items ({error.msg})"
+                f"{self.path}: XML breaks off at line {error.lineno} after {items} items ({_reason(error)})"
             ) from None
         except OSError as error:
             raise SourceError(f"{self.path}: cannot read ({error.strerror})") from None
@@ -128,16 +128,15 @@ def _check_head(path: str) -> str:
             first = _FIRST_ELEMENT.search(head)
             if _DOCTYPE.search(head, 0, first.start() if first else len(head)):
                 raise SourceError(f"{path}: DTD not allowed in a WordPress export")
+            f.seek(0)
             parser = etree.XMLPullParser(events=("start",), **_SAFE_XML)
-            chunk = head
-            while chunk:
+            for chunk in _readable_chunks(f):
                 parser.feed(chunk)
                 for _, root in parser.read_events():
                     return _wp_namespace(path, root)
-                chunk = f.read(_CHUNK)
             parser.close()
     except etree.XMLSyntaxError as error:
-        raise SourceError(f"{path}: not well-formed XML (line {error.lineno}: {error.msg})") from None
+        raise SourceError(f"{path}: not well-formed XML (line {error.lineno}: {_reason(error)})") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot read ({error.strerror})") from None
     raise SourceError(f"{path}: no XML element in the file")
@@ -154,6 +153,11 @@ def _wp_namespace(path: str, root) -> str:
         if WP_NAMESPACE.match(uri):
             return uri
     raise SourceError(f"{path}: an RSS feed, not a WordPress export (no wp: namespace)")
+
+
+def _reason(error: etree.XMLSyntaxError) -> str:
+    """libxml2's message on one line, without the position it repeats and the text it quotes."""
+    return re.sub(r", line \d+, column \d+$", "", error.msg.splitlines()[0] if error.msg else "syntax error")
 
 
 def _readable_chunks(f) -> Iterator[bytes]:

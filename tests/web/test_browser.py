@@ -31,6 +31,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 STARTUP = 120  # seconds: the server first builds the sample index
+ADMIN_TOKEN = "browser-admin-token"
 
 
 def free_port() -> int:
@@ -47,6 +48,7 @@ def server(tmp_path_factory):
     log = (tmp_path_factory.mktemp("browser-log") / "server.log").open("w+")
     code = f"from searchweb.server import serve; serve({str(index_dir)!r}, '127.0.0.1', {port}, workers=2)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
+    env["ARCHIVE_SEARCH_ADMIN_TOKEN"] = ADMIN_TOKEN
     process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, env=env,
                                cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
@@ -214,4 +216,24 @@ def test_the_widget_works_on_another_origin(server, other_site, page):
     widget.locator(".chip").first.click()
     expect(widget.locator('.chip[aria-pressed="true"]')).to_have_count(1)
     shot(page, "widget-other-origin")
+    assert not page.problems, page.problems
+
+
+def test_admin_logs_in_and_follows_a_reindex_live(server, page):
+    """Last in this file: the rebuild publishes a new generation of the index the others read."""
+    page.goto(server + "/admin")
+    page.get_by_label("Jeton d’administration").fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="L’index", exact=True)).to_be_visible()
+    articles = page.locator(".figures dd").first.inner_text()
+    generation = page.locator(".figures code").inner_text()
+    page.get_by_role("button", name="Reconstruire maintenant").click()
+    # admin.js follows the job, then reloads the page, which shows the new index and the outcome.
+    expect(page.locator(".figures code")).not_to_have_text(generation, timeout=60_000)
+    expect(page.locator(".job__state")).to_contain_text("Terminée le")
+    assert page.get_by_role("button", name="Reconstruire maintenant").is_enabled()
+    assert page.locator(".figures dd").first.inner_text() == articles
+    shot(page, "admin-after-reindex")
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_label("Jeton d’administration")).to_be_visible()
     assert not page.problems, page.problems

@@ -96,7 +96,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
     generations.remove_leftovers(index_dir)
     readers = [open_source(s) for s in sources]  # every source must open before any work
     total = sum(r.total for r in readers)
-    name = generations.new_generation_name()
+    name = generations.new_generation_name(index_dir)
     report = BuildReport(generation=name)
 
     live = generations.read_current(index_dir)
@@ -152,7 +152,10 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
         except BaseException:
             writer.cancel()
             raise
-        recorder.progress(processed, max(total, processed), force=True)
+        # `total` was an estimate (a reader counts items before excluding drafts...).
+        recorder.progress(processed, processed, force=True)
+        if progress:
+            progress(processed, processed)
         writer.commit(optimize=previous is None)
 
         _write_side_files(ix, building, catalog, spellings,

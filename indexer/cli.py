@@ -71,8 +71,11 @@ class _progress_bar:
             self.bar = click.progressbar(length=total, label="Indexing", file=sys.stderr,
                                          show_pos=True, show_eta=True)
             self.bar.__enter__()
-        self.bar.length = total
-        self.bar.update(processed - self.bar.pos)
+        self.bar.length = total  # readers' totals are estimates: the last call sets the true one
+        if processed > self.bar.pos:
+            self.bar.update(processed - self.bar.pos)
+        else:
+            self.bar.render_progress()
 
     def __exit__(self, *exc):
         if self.bar is not None:

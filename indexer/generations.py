@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import time
 from pathlib import Path
@@ -30,8 +29,12 @@ META = "meta.json"
 KEEP_PREVIOUS = 1
 
 
-def new_generation_name() -> str:
-    return f"{PREFIX}{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
+def new_generation_name(index_dir: Path) -> str:
+    """`gen-000042-20261129T001500`: a sequence number (so names sort in build order even
+    within one second), then the time for people reading the folder. Called under the build lock."""
+    numbers = [int(p.name.split("-")[1]) for p in index_dir.iterdir()
+               if p.name.startswith(PREFIX) and p.name.split("-")[1].isdigit()]
+    return f"{PREFIX}{max(numbers, default=0) + 1:06d}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
 
 
 def read_current(index_dir: Path) -> str | None:

@@ -190,11 +190,29 @@ def test_a_second_cli_build_gets_a_clear_one_line_refusal(tmp_path, big_source):
         first.wait()
 
 
-def test_generations_are_fsynced_and_older_ones_removed(tmp_path):
-    for _ in range(4):
-        build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
-    kept = generations.published(tmp_path)
-    assert len(kept) == 2 and generations.read_current(tmp_path) == kept[0]
+def test_older_generations_are_removed_and_the_previous_one_kept(tmp_path):
+    names = [build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False).generation for _ in range(4)]
+    assert names == sorted(names)
+    assert generations.published(tmp_path) == [names[3], names[2]]
+    assert generations.read_current(tmp_path) == names[3]
+
+
+def test_every_file_of_a_generation_is_fsynced_before_it_goes_live(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def spy(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(generations.os, "fsync", spy)
+    report = build_index([SAMPLE_ARCHIVE], tmp_path)
+    live = tmp_path / report.generation
+    building = str(tmp_path / f"{generations.BUILDING_PREFIX}{report.generation}")
+    for path in live.iterdir():
+        assert f"{building}/{path.name}" in synced, path.name  # fsynced before the rename
+    assert building in synced and str(tmp_path) in synced  # the folders too
+    assert any(p.endswith(".tmp") and "CURRENT" in p for p in synced)  # the pointer as well
 
 
 def test_a_corrupt_live_generation_falls_back_to_the_previous_one(tmp_path):

@@ -134,3 +134,18 @@ def test_same_id_from_two_extensions_is_reported(tmp_path):
     first, second = open_source(tmp_path)
     assert first.id == "page"
     assert second == Skipped("page.html", "duplicate id 'page' (first seen at page.htm)")
+
+
+def test_broken_or_odd_json_ld_falls_back_to_the_markup(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<script type="application/ld+json">{"@type": "Article", "headline": </script>'
+        '<script type="application/ld+json">[{"@type": {"x": 1}}, {"@type": ["WebPage"], "@id": ["x"]}, 3]</script>'
+        '<script type="application/ld+json">{"@type": "ReportageNewsArticle", "headline": ["liste"],'
+        ' "author": [{"@id": {"x": 1}}, "Paul Durand"], "keywords": 7}</script>'
+        "<h1>Titre du reportage</h1><p>Texte.</p>",
+        encoding="utf-8",
+    )
+    (article,) = open_source(tmp_path)
+    assert (article.title, article.author, article.tags, article.body) == (
+        "Titre du reportage", "Paul Durand", [], "Texte."
+    )

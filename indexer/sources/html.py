@@ -36,7 +36,8 @@ CONTAINERS = [
     etree.XPath("//*[@role='main']"),
     etree.XPath("//body"),
 ]
-ARTICLE_TYPES = ("Article", "BlogPosting", "NewsArticle")
+# Article, NewsArticle, ReportageNewsArticle, BlogPosting, LiveBlogPosting...
+ARTICLE_TYPE_ENDINGS = ("Article", "BlogPosting")
 TITLE_SEPARATORS = (" | ", " – ", " - ", " — ")
 # Browsers read these labels as windows-1252, and so do the pages written for them.
 _LATIN1_LABELS = ("iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii")
@@ -91,50 +92,59 @@ def _noindex(page) -> bool:
 def page_article(page, article_id: str) -> Article:
     """The Article of a parsed page: metadata first (JSON-LD, Open Graph, meta), then the markup."""
     ld = _json_ld_article(page)
-    site = (_meta(page, "og:site_name") or [""])[0]
     container = _container(page)
     heading = next((h for h in container.iter("h1") if not in_boilerplate(h)), None)
     if heading is None:
         heading = next((h for h in page.iter("h1") if not in_boilerplate(h)), None)
-
-    title = next(
-        filter(None, (
-            _without_site(plain(ld.get("headline") or ""), site),
-            _without_site(plain((_meta(page, "og:title") or [""])[0]), site),
-            plain(element_text(heading)) if heading is not None else "",
-            _page_title(page, site),
-        )),
-        "",
+    linked = _rel_links(container)  # read before the entry footer holding them is dropped
+    article = Article(
+        id=article_id,
+        title=_title(page, ld, heading),
+        body="",
+        url=next(filter(None, [*_canonical(page), *_meta(page, "og:url"), _text(ld.get("url"))]), "").strip(),
+        date=next(filter(None, map(parse_date, [
+            _text(ld.get("datePublished")),
+            *_meta(page, "article:published_time"),
+            *(time.get("datetime", "") for time in container.iter("time")),
+        ])), ""),
+        author=(", ".join(labels(_authors(ld.get("author")))) or plain((_meta(page, "author") or [""])[0])
+                or next(iter(labels(linked["author"])), "")),
+        tags=labels(_list(ld.get("keywords")) or _meta(page, "article:tag") or _split(_meta(page, "keywords"))
+                    or linked["tag"]),
+        categories=labels(_list(ld.get("articleSection")) or _meta(page, "article:section") or linked["category"]),
     )
-    published = [t.get("datetime", "") for t in container.iter("time")]
-    date = next(filter(None, map(parse_date, [
-        _text(ld.get("datePublished")), *_meta(page, "article:published_time"), *published,
-    ])), "")
-    rel_links = [(a.get("rel", "").lower().split(), element_text(a)) for a in container.iter("a") if a.get("rel")]
-    tags = (_list(ld.get("keywords")) or _meta(page, "article:tag") or _split(_meta(page, "keywords"))
-            or [text for rel, text in rel_links if "tag" in rel and "category" not in rel])
-    categories = (_list(ld.get("articleSection")) or _meta(page, "article:section")
-                  or [text for rel, text in rel_links if "category" in rel])
-    author = (", ".join(labels(_authors(ld.get("author")))) or plain((_meta(page, "author") or [""])[0])
-              or next((plain(text) for rel, text in rel_links if "author" in rel), ""))
-    canonical = [link.get("href", "") for link in page.iter("link") if link.get("rel", "").lower() == "canonical"]
-    url = next(filter(None, [*canonical, *_meta(page, "og:url"), _text(ld.get("url"))]), "")
-
     # The title is already known: its heading would only repeat it at the top of the body.
-    if heading is not None and container in heading.iterancestors() and plain(element_text(heading)) == title:
+    if heading is not None and container in heading.iterancestors() and plain(element_text(heading)) == article.title:
         drop(heading)
     drop_boilerplate(container)
-    return Article(
-        id=article_id,
-        title=title,
-        body=element_text(container),
-        body_html=inner_html(container),
-        url=url.strip(),
-        date=date,
-        author=author,
-        tags=labels(tags),
-        categories=labels(categories),
+    article.body, article.body_html = element_text(container), inner_html(container)
+    return article
+
+
+def _title(page, ld: dict, heading) -> str:
+    site = (_meta(page, "og:site_name") or [""])[0]
+    candidates = (
+        _without_site(plain(_text(ld.get("headline"))), site),
+        _without_site(plain((_meta(page, "og:title") or [""])[0]), site),
+        plain(element_text(heading)) if heading is not None else "",
+        _page_title(page, site),
     )
+    return next(filter(None, candidates), "")
+
+
+def _rel_links(container) -> dict[str, list[str]]:
+    """Texts of WordPress's `rel="tag"`, `rel="category tag"` and `rel="author"` links."""
+    found: dict[str, list[str]] = {"tag": [], "category": [], "author": []}
+    for link in container.iter("a"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = "category" if "category" in rel else "tag" if "tag" in rel else "author" if "author" in rel else ""
+        if kind:
+            found[kind].append(element_text(link))
+    return found
+
+
+def _canonical(page) -> list[str]:
+    return [link.get("href", "") for link in page.iter("link") if (link.get("rel") or "").lower() == "canonical"]
 
 
 def _container(page):
@@ -187,7 +197,7 @@ def _json_ld_article(page) -> dict:
     by_id = {node["@id"]: node for node in nodes if isinstance(node, dict) and isinstance(node.get("@id"), str)}
     for node in nodes:
         types = node.get("@type") if isinstance(node, dict) else None
-        if set(types if isinstance(types, list) else [types]) & set(ARTICLE_TYPES):
+        if any(_text(t).endswith(ARTICLE_TYPE_ENDINGS) for t in (types if isinstance(types, list) else [types])):
             return {key: _resolve(value, by_id) for key, value in node.items()}
     return {}
 
@@ -195,9 +205,9 @@ def _json_ld_article(page) -> dict:
 def _resolve(value, by_id: dict):
     """Yoast-style graphs name the author by `@id`; one level of lookup is all a page needs."""
     if isinstance(value, list):
-        return [by_id.get(v.get("@id"), v) if isinstance(v, dict) else v for v in value]
+        return [_resolve(one, by_id) if isinstance(one, dict) else one for one in value]
     if isinstance(value, dict) and set(value) == {"@id"}:
-        return by_id.get(value["@id"], value)
+        return by_id.get(_text(value["@id"]), value)
     return value
 
 

@@ -15,7 +15,7 @@ LABEL_FIELDS = ("tags", "categories")
 
 
 class BadRecord(ValueError):
-    """A line that holds JSON but not a usable article."""
+    """A line that cannot become an article; the message says why."""
 
 
 class JsonlReader(Reader):
@@ -49,12 +49,9 @@ class JsonlReader(Reader):
         if why:
             self.excluded[why] += 1
             return None
-        html = fields.get("body_html") or fields.get("content") or ""
-        if html:
-            body_html, body = html_body(html)
-            body = fields.get("body") or body
-        else:
-            body_html, body = html_body(text_to_html(fields.get("body") or ""))
+        # HTML wins when both are given: its links and citations are what quote extraction reads.
+        html = fields.get("body_html") or fields.get("content") or text_to_html(fields.get("body") or "")
+        body_html, body = html_body(html)
         return Article(
             id=str(fields["id"]).strip(),
             title=plain(fields.get("title") or ""),

@@ -43,7 +43,7 @@ LINE_TAGS = frozenset("br li dt dd tr".split())
 
 # Noncharacters never appear in real text, so they can mark breaks through whitespace collapsing.
 _PARA, _LINE = "\ufdd0", "\ufdd1"
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0\ufdd1]")
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0\ufdd1\ufeff]")
 _SPACES = re.compile("  +")
 _BREAKS = re.compile(f"[{_PARA}{_LINE}][ {_PARA}{_LINE}]*")
 

@@ -66,6 +66,9 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         "timeout": 60,
         "graceful_timeout": 10,
         "accesslog": "-",
+        # gunicorn's runtime control socket is one fixed path per user: two servers on one machine
+        # (a test run beside a dev server) would fight over it, and nothing here uses it.
+        "control_socket_disable": True,
         "when_ready": _announce,
     }
     ArchiveSearchServer(app_config, options).run()

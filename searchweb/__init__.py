@@ -30,20 +30,23 @@ DEFAULTS = {
 }
 
 
+# Settings read from the environment, and the config key each one sets.
+ENVIRONMENT = {
+    "ARCHIVE_SEARCH_INDEX_DIR": "INDEX_DIR",
+    "ARCHIVE_SEARCH_ADMIN_TOKEN": "ADMIN_TOKEN",
+    "ARCHIVE_SEARCH_RATE_LIMIT": "RATE_LIMIT",
+    "ARCHIVE_SEARCH_SECRET_KEY": "SECRET_KEY",
+}
+
+
 def settings_from_env(environ: Mapping[str, str]) -> dict:
-    """The `ARCHIVE_SEARCH_*` settings present in `environ`, as config keys.
+    """The settings present in `environ`, as config keys.
 
     Read by hand rather than with `from_prefixed_env`, which would turn a numeric token into an int.
     """
-    config: dict = {}
-    if environ.get("ARCHIVE_SEARCH_INDEX_DIR"):
-        config["INDEX_DIR"] = environ["ARCHIVE_SEARCH_INDEX_DIR"]
+    config = {key: environ[name] for name, key in ENVIRONMENT.items() if environ.get(name)}
     if environ.get("ARCHIVE_SEARCH_ARCHIVE"):
         config["ARCHIVE"] = [s for s in environ["ARCHIVE_SEARCH_ARCHIVE"].split(":") if s]
-    for name in ("ADMIN_TOKEN", "RATE_LIMIT", "SECRET_KEY"):
-        value = environ.get(f"ARCHIVE_SEARCH_{name}")
-        if value:
-            config[name] = value
     return config
 
 

@@ -1,8 +1,8 @@
 """Conditional GET for the API: an ETag from the index generation and the normalised request.
 
 The body cannot be the key, since `took_ms` changes on every answer; the generation changes
-whenever a new index is published, so (generation, path, sorted parameters) names an answer,
-and a match is answered 304 before any search is run.
+whenever a new index is published, so (code version, generation, path, sorted parameters) names
+an answer, and a match is answered 304 before any search is run.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import hashlib
 
 from flask import current_app, request
 
+from indexer import __version__
+
 from .engine import store
 
 CACHE_CONTROL = "public, max-age=60"
@@ -20,7 +22,7 @@ CACHE_CONTROL = "public, max-age=60"
 def request_etag(generation: str) -> str:
     """The ETag of the current request's answer from index `generation`."""
     args = sorted((k, v.strip()) for k, vs in request.args.lists() for v in vs if v.strip())
-    blob = repr((generation, request.path, args)).encode()
+    blob = repr((__version__, generation, request.path, args)).encode()
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 

@@ -98,3 +98,9 @@ def test_settings_come_from_the_environment(monkeypatch, sample_index):
     # Every worker derives the same session key from the token.
     assert app.secret_key == create_app().secret_key
     assert create_app({"ADMIN_TOKEN": "other"}).secret_key != app.secret_key
+
+
+def test_a_configured_secret_key_wins(monkeypatch, sample_index):
+    monkeypatch.setenv("ARCHIVE_SEARCH_ADMIN_TOKEN", "12345")
+    monkeypatch.setenv("ARCHIVE_SEARCH_SECRET_KEY", "shared-by-every-machine")
+    assert create_app({"INDEX_DIR": str(sample_index)}).secret_key == "shared-by-every-machine"

@@ -1,9 +1,14 @@
-"""The French analyzer: one chain of small Whoosh filters, used at index and at query time.
+"""The French analyzer, used at index and at query time: small steps, one word at a time.
 
 Order matters (see DESIGN.md): accents are folded *before* stemming, so that
 `salariés`, `salarié` and `salarie` all stem to `salar` and a reader typing without
-accents finds the same articles. Every class here is top-level and holds no
-unpicklable state, because Whoosh pickles the schema (and its analyzers) into the index.
+accents finds the same articles. Each step is a small function (`elide`,
+`compound_parts`, `fold`, stop words, `stem`); `analyze_word` runs them on one word
+and caches the result, because an archive's vocabulary is small next to its length:
+most words are analysed once per build, not once per occurrence.
+
+Every class here is top-level and holds no unpicklable state, because Whoosh pickles
+the schema (and its analyzer) into the index.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 import Stemmer
 from unidecode import unidecode
 from whoosh.analysis import Filter, Token, Tokenizer
 
 # Bump when the chain changes: an index built by another version is rebuilt in full.
-ANALYZER_VERSION = "fr-3"
+ANALYZER_VERSION = "fr-4"
 
 # Curly apostrophes and the modifier letter used as one, non-breaking and thin spaces:
 # each is one character replaced by one character, so character offsets stay valid.
@@ -32,6 +38,8 @@ _CHAR_MAP = str.maketrans({
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 
 _ELISION = re.compile(r"(?i)^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=[^\W_])")
+
+_PART = re.compile(r"[^'-]+")
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -57,6 +65,7 @@ def normalize(text: str) -> str:
     return text.translate(_CHAR_MAP)
 
 
+@lru_cache(maxsize=500_000)
 def fold(word: str) -> str:
     """Lowercase and strip accents and ligatures (`Œuvre` -> `oeuvre`); keeps a-z and 0-9 only."""
     word = word.lower()
@@ -84,6 +93,60 @@ def stem(folded: str) -> str:
     return _stemmer.stemWord(folded)
 
 
+def elide(word: str) -> int:
+    """Length of the elided article or pronoun that starts `word` (`l'`, `qu'`...), else 0."""
+    m = _ELISION.match(word)
+    return m.end() if m else 0
+
+
+def compound_parts(word: str) -> list[tuple[int, str]]:
+    """`(offset, part)` for each part of a hyphenated or apostrophised word (`micro-puces`)."""
+    return [(m.start(), m.group(0)) for m in _PART.finditer(word)]
+
+
+class Piece(NamedTuple):
+    """One indexed term of a word: where it is in the word, its folded form, its term,
+    and its position relative to the word's first position."""
+
+    start: int
+    end: int
+    folded: str
+    term: str
+    pos: int
+
+
+@lru_cache(maxsize=500_000)
+def analyze_word(word: str, whole: bool = True) -> tuple[Piece, ...]:
+    """The French chain on one word, cached: elision, compound parts, folding, stop words,
+    stemming. `whole` adds a compound's joined form (`micropuces`) at its first part's
+    position, for indexing; queries leave it out so that `micro-puces` is a phrase."""
+    cut = elide(word)
+    pieces: list[Piece] = []
+    parts = compound_parts(word[cut:])
+    for offset, part in parts:
+        folded = fold(part)
+        if folded and folded not in FOLDED_STOP_WORDS:
+            start = cut + offset
+            pieces.append(Piece(start, start + len(part), folded, stem(folded), len(pieces)))
+    if whole and len(parts) > 1:
+        folded = fold(word[cut:])
+        if folded:
+            pieces.append(Piece(cut, len(word), folded, stem(folded), 0))
+    return tuple(pieces)
+
+
+def analyze(text: str, whole: bool = False):
+    """`(startchar, endchar, folded, term, position)` for each term of `text`: the chain the
+    index uses, for code outside Whoosh (query parsing, snippets)."""
+    text = normalize(text)
+    pos = 0
+    for m in _WORD.finditer(text):
+        base, first = m.start(), pos
+        for p in analyze_word(m.group(0), whole):
+            yield base + p.start, base + p.end, p.folded, p.term, first + p.pos
+            pos = max(pos, first + p.pos + 1)
+
+
 class FrenchTokenizer(Tokenizer):
     """Splits text into words, after `normalize`; inner apostrophes and hyphens stay in the word."""
 
@@ -105,119 +168,30 @@ class FrenchTokenizer(Tokenizer):
             yield t
 
 
-class ElisionFilter(Filter):
-    """Drops an elided article or pronoun: `l'entreprise` -> `entreprise`, `qu'elle` -> `elle`."""
+class FrenchWordFilter(Filter):
+    """Turns each word into its terms with `analyze_word` (elision, compounds, folding,
+    stop words, stemming), renumbering positions so that stop words leave no gap."""
 
     def __call__(self, tokens):
+        next_pos = 0
         for t in tokens:
-            m = _ELISION.match(t.text)
-            if m:
-                cut = m.end()
-                t.text = t.text[cut:]
-                if t.chars:
-                    t.startchar += cut
-            yield t
-
-
-class CompoundFilter(Filter):
-    """Makes a hyphenated or apostrophised word findable by its parts and, when indexing, whole.
-
-    `micro-puces` gives `micro` and `puces` at consecutive positions (so the phrase
-    "micro puces" matches) and, at index time only, `micropuces` at the first part's
-    position, so that a query typed without the hyphen finds it too.
-    """
-
-    _JOINER = re.compile(r"['-]")
-
-    def __call__(self, tokens):
-        shift = 0  # positions added by the words split so far
-        for t in tokens:
-            if t.positions:
-                t.pos += shift
-            if "-" not in t.text and "'" not in t.text:
-                yield t
-                continue
-            word, pos = t.text, getattr(t, "pos", 0)
+            pieces = analyze_word(t.text, t.mode != "query")
             start = getattr(t, "startchar", 0)
-            end = getattr(t, "endchar", 0)
-            parts = [(m.start(), m.group(0)) for m in re.finditer(r"[^'-]+", word)]
-            whole = self._JOINER.sub("", word)
-            for i, (offset, part) in enumerate(parts):
-                t.text = part
+            base = next_pos
+            for piece in pieces:
+                t.text = piece.term
                 if t.positions:
-                    t.pos = pos + i
+                    t.pos = base + piece.pos
                 if t.chars:
-                    t.startchar = start + offset
-                    t.endchar = start + offset + len(part)
+                    t.startchar, t.endchar = start + piece.start, start + piece.end
+                next_pos = max(next_pos, base + piece.pos + 1)
                 yield t
-            if t.mode != "query" and len(parts) > 1:
-                t.text = whole
-                if t.positions:
-                    t.pos = pos
-                if t.chars:
-                    t.startchar, t.endchar = start, end
-                yield t
-            shift += len(parts) - 1
-
-
-class FoldFilter(Filter):
-    """Lowercases and folds accents and ligatures with unidecode (`Œuvre` -> `oeuvre`)."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = fold(t.text)
-            if t.text:
-                yield t
-
-
-class StopWordFilter(Filter):
-    """Removes folded French stop words, closing the gaps they leave in positions.
-
-    Unlike Whoosh's StopFilter, tokens that share a position (a compound word and its
-    first part) keep sharing it, so "transformation du numérique" matches as a phrase
-    "transformation numérique" and `micropuces` stays where `micro` is.
-    """
-
-    def __init__(self, stoplist=FOLDED_STOP_WORDS):
-        self.stoplist = stoplist
-
-    def __call__(self, tokens):
-        stopped = 0  # stop words removed so far
-        last_pos = None
-        for t in tokens:
-            if t.text in self.stoplist:
-                if t.positions and t.pos != last_pos:
-                    stopped += 1
-                    last_pos = t.pos
-                if not t.removestops:
-                    t.stopped = True
-                    yield t
-                continue
-            if t.positions:
-                last_pos = t.pos
-                t.pos -= stopped
-            yield t
-
-
-class FrenchStemFilter(Filter):
-    """Snowball French stemming of folded words, through a shared cache (the vocabulary is small)."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = stem(t.text)
-            yield t
 
 
 def french_analyzer():
     """The chain for titles, bodies, tags and sources: matching ignores case, accents,
     elision and inflection."""
-    return (FrenchTokenizer() | ElisionFilter() | CompoundFilter() | FoldFilter()
-            | StopWordFilter() | FrenchStemFilter())
-
-
-def word_analyzer():
-    """Folded words, not stemmed: for prefix queries (`numeri*`) and spelling corrections."""
-    return FrenchTokenizer() | ElisionFilter() | CompoundFilter() | FoldFilter()
+    return FrenchTokenizer() | FrenchWordFilter()
 
 
 def word_spans(text: str):
@@ -229,11 +203,16 @@ def word_spans(text: str):
         yield start, m.end(), text[start:m.end()]
 
 
-def surface_words(text: str):
-    """`(folded, word)` for each word of `text` as written, lowercased: the archive's own
-    spelling of each folded word (`numerique` -> `numérique`)."""
-    for _, _, word in word_spans(normalize(text)):
-        word = word.lower()
-        folded = fold(word)
-        if folded and not folded.isdigit():
-            yield folded, word
+def words(text: str) -> list[str]:
+    """The words of a text as written (elided articles still attached)."""
+    return _WORD.findall(normalize(text))
+
+
+@lru_cache(maxsize=500_000)
+def spelling(word: str) -> tuple[str, str]:
+    """`(folded, surface)` of a word as written: `L'Hébergeur` -> (`hebergeur`, `hébergeur`).
+    The surface is the archive's own spelling, for did-you-mean and completions; the folded
+    form is "" for a word not worth suggesting (digits only)."""
+    surface = word[elide(word):].lower()
+    folded = fold(surface)
+    return ("" if folded.isdigit() else folded), surface

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,19 +19,20 @@ from typing import Callable
 from whoosh import index as whoosh_index
 
 from indexer import generations
-from indexer.analysis import ANALYZER_VERSION, surface_words
+from indexer.analysis import ANALYZER_VERSION
 from indexer.article import Article, Skipped
 from indexer.errors import ArchiveSearchError, BuildRefused
 from indexer.facets import Columns
+from indexer import lexicon
+from indexer.lexicon import Lexicon, LexiconBuilder
 from indexer.jobs import BuildLock, JobRecorder, now_iso
 from indexer.schema import make_schema
 from indexer.sources import open_source
-from indexer.store import SPELLINGS
 
 CATALOG = "catalog.json"
 
 # Our own files in a generation folder; everything else in it belongs to Whoosh.
-OWN_FILES = {CATALOG, SPELLINGS, generations.META, Columns.FILE, Columns.VALUES_FILE}
+OWN_FILES = {CATALOG, lexicon.FILE, generations.META, Columns.FILE, Columns.VALUES_FILE}
 
 # A build that would replace the live index by one this much smaller is refused:
 # it is far more likely a truncated export than a real deletion of most articles.
@@ -116,7 +116,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
         old = previous or {}
 
         catalog: dict[str, dict] = {}
-        spellings: dict[str, Counter] = {}
+        vocabulary = LexiconBuilder(Lexicon.load(index_dir / live) if previous is not None else None)
         writer = ix.writer(limitmb=256)
         try:
             processed = 0
@@ -134,7 +134,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
                             report.reused += 1
                         else:
                             report.analysed += 1
-                            _count_spellings(spellings, record)
+                            vocabulary.add(record.title, record.body, *record.tags, *record.sources)
                             doc = _document(record)
                             if record.id in old:
                                 writer.update_document(**doc)
@@ -158,8 +158,8 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
             progress(processed, processed)
         writer.commit(optimize=previous is None)
 
-        _write_side_files(ix, building, catalog, spellings,
-                          index_dir / live if previous is not None else None)
+        _write_side_files(ix, building, catalog)
+        vocabulary.save(building)
         report.articles = len(catalog)
         meta = {"generation": name, "articles": len(catalog), "built_at": now_iso(),
                 "analyzer": ANALYZER_VERSION, "sources": [str(s) for s in sources],
@@ -205,34 +205,20 @@ def _catalog_entry(article: Article) -> dict:
 
 
 def _document(article: Article) -> dict:
-    labels = "\n".join(article.tags + article.categories + article.sources)
     return {
         "id": article.id, "url": article.url, "title": article.title, "body": article.body,
         "tags": "\n".join(article.tags), "categories": "\n".join(article.categories),
         "sources": "\n".join(article.sources),
-        "words": f"{article.title}\n{labels}\n{article.body}",
         "date": article.date, "author": article.author, "tag_list": article.tags,
         "category_list": article.categories, "source_list": article.sources,
     }
 
 
-def _count_spellings(spellings: dict[str, Counter], article: Article) -> None:
-    for text in (article.title, article.body, *article.tags, *article.sources):
-        for folded, word in surface_words(text):
-            spellings.setdefault(folded, Counter())[word] += 1
-
-
-def _write_side_files(ix, building: Path, catalog: dict, spellings: dict[str, Counter],
-                      previous: Path | None) -> None:
-    """Facet columns, the archive's spellings and the catalog, beside the Whoosh files."""
+def _write_side_files(ix, building: Path, catalog: dict) -> None:
+    """Facet columns and the catalog, beside the Whoosh files."""
     with ix.reader() as reader:
         ids = reader.column_reader("id")
         doc_ids = [None if reader.is_deleted(d) else ids[d] for d in range(reader.doc_count_all())]
     Columns.build(doc_ids, catalog).save(building)
 
-    merged = {}
-    if previous is not None:
-        merged = json.loads((previous / SPELLINGS).read_text(encoding="utf-8"))
-    merged.update({folded: forms.most_common(1)[0][0] for folded, forms in spellings.items()})
-    (building / SPELLINGS).write_text(json.dumps(merged, ensure_ascii=False), encoding="utf-8")
     (building / CATALOG).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")

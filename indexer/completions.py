@@ -1,7 +1,7 @@
 """Completions for a search box: the archive's words (and tags) that start as the reader typed.
 
-The last word typed is completed from the folded, unstemmed `words` field, most frequent
-first, and shown in the archive's spelling: `transformation num` -> `transformation numérique`.
+The last word typed is completed from the archive's lexicon, most used first, and shown in
+the archive's spelling: `transformation num` -> `transformation numérique`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from indexer.store import IndexStore
 
 MIN_PREFIX = 2
 MAX_LIMIT = 20
-SCAN_TERMS = 2000  # words looked at for one prefix; the most frequent of these are shown
 
 
 def suggest(store: IndexStore, prefix: str, limit: int = 8) -> dict:
@@ -28,7 +27,6 @@ def suggest(store: IndexStore, prefix: str, limit: int = 8) -> dict:
         return {"query": prefix, "suggestions": []}
 
     generation = store.current()
-    reader = generation.searcher().reader()
     # Keep what the reader typed (curly apostrophe included) before the completed word.
     head = prefix[:start] if len(prefix) == len(text) else text[:start]
     out: list[str] = []
@@ -37,20 +35,12 @@ def suggest(store: IndexStore, prefix: str, limit: int = 8) -> dict:
         if facet_key(tag).startswith(whole) and len(out) < limit // 2:
             out.append(tag)
 
-    words = []
-    for term in reader.expand_prefix("words", folded):
-        term = term.decode("utf-8") if isinstance(term, bytes) else term
-        if term not in FOLDED_STOP_WORDS and len(term) > len(folded) - 1:
-            words.append((reader.doc_frequency("words", term), term))
-        if len(words) >= SCAN_TERMS:
-            break
-    words.sort(key=lambda w: (-w[0], w[1]))
     seen = {facet_key(s) for s in out}
-    for _, term in words:
-        completion = head + generation.spellings.get(term, term)
-        if facet_key(completion) not in seen:
+    for word in generation.lexicon.with_prefix(folded, 2 * limit):
+        if word in FOLDED_STOP_WORDS:
+            continue
+        completion = head + generation.lexicon.surface(word)
+        if facet_key(completion) not in seen and len(out) < limit:
             out.append(completion)
             seen.add(facet_key(completion))
-        if len(out) >= limit:
-            break
     return {"query": prefix, "suggestions": out}

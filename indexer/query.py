@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from indexer.analysis import fold, french_analyzer, normalize
+from indexer.analysis import analyze, fold, normalize
 from indexer.errors import QueryError
+from indexer.lexicon import Lexicon
 from indexer.schema import FIELD_ALIASES, SEARCHED_FIELDS
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64           # words, phrases and prefixes in one query
 MAX_PREFIX_EXPANSIONS = 50  # most frequent words a `prefix*` stands for
 MIN_PREFIX = 2
-
-_ANALYZER = french_analyzer()
 
 # One item of the query: an optional `-`, an optional `field:`, then a quoted phrase
 # (the closing quote may be missing) or a run of non-space characters.
@@ -44,13 +43,13 @@ class ParsedQuery:
     highlight: Highlight
 
 
-def analyze(text: str) -> list[str]:
-    """The stems a query text gives, through the same chain as the index."""
-    return [t.text for t in _ANALYZER(text, mode="query")]
+def terms(text: str) -> list[str]:
+    """The terms a query text gives, through the same chain as the index."""
+    return [term for _, _, _, term, _ in analyze(text)]
 
 
-def parse_query(text: str, reader) -> ParsedQuery:
-    """Parses a reader's query; `reader` (a Whoosh index reader) expands prefixes."""
+def parse_query(text: str, lexicon: Lexicon) -> ParsedQuery:
+    """Parses a reader's query; the archive's `lexicon` expands prefixes."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
     text = normalize(text).replace("«", '"').replace("»", '"').replace("“", '"').replace("”", '"')
@@ -76,7 +75,7 @@ def parse_query(text: str, reader) -> ParsedQuery:
         if m.group("phrase") is not None:
             q = _phrase(m.group("phrase"), fields, highlight, negated)
         else:
-            q = _word(prefix_word, fields, reader, highlight, negated)
+            q = _word(prefix_word, fields, lexicon, highlight, negated)
         if q is None:
             continue
         if negated:
@@ -114,7 +113,7 @@ def _terms(stems: list[str], fields) -> Q.Query:
 
 
 def _phrase(text: str, fields, highlight: Highlight, negated: bool) -> Q.Query | None:
-    stems = analyze(text)
+    stems = terms(text)
     if not stems:
         return None
     if not negated:
@@ -122,12 +121,12 @@ def _phrase(text: str, fields, highlight: Highlight, negated: bool) -> Q.Query |
     return _terms(stems, fields)
 
 
-def _word(text: str, fields, reader, highlight: Highlight, negated: bool) -> Q.Query | None:
+def _word(text: str, fields, lexicon: Lexicon, highlight: Highlight, negated: bool) -> Q.Query | None:
     is_prefix = text.endswith("*") and not _WILDCARDS.search(text[:-1])
     text = _WILDCARDS.sub("", text)  # `*foo` and `fo?o` are read as plain words
     if is_prefix and len(fold(text)) >= MIN_PREFIX:
-        return _prefix(fold(text), fields, reader, highlight, negated)
-    stems = analyze(text)
+        return _prefix(fold(text), fields, lexicon, highlight, negated)
+    stems = terms(text)
     if not stems:
         return None
     if not negated:
@@ -135,19 +134,12 @@ def _word(text: str, fields, reader, highlight: Highlight, negated: bool) -> Q.Q
     return _terms(stems, fields)
 
 
-def _prefix(prefix: str, fields, reader, highlight: Highlight, negated: bool) -> Q.Query:
-    """`numeri*`: the most frequent archive words starting with the folded prefix,
-    searched through their stems, so scoring and fields work as for typed words."""
-    expansions = []
-    for word in reader.expand_prefix("words", prefix):
-        word = word.decode("utf-8") if isinstance(word, bytes) else word
-        expansions.append((reader.doc_frequency("words", word), word))
-        if len(expansions) >= 10 * MAX_PREFIX_EXPANSIONS:
-            break
-    expansions.sort(reverse=True)
-    stems = sorted({s for _, w in expansions[:MAX_PREFIX_EXPANSIONS] for s in analyze(w)})
+def _prefix(prefix: str, fields, lexicon: Lexicon, highlight: Highlight, negated: bool) -> Q.Query:
+    """`numeri*`: the most used archive words starting with the folded prefix, searched
+    through their terms, so scoring and fields work as for typed words."""
     if not negated:
         highlight.prefixes.add(prefix)
+    stems = sorted({t for word in lexicon.with_prefix(prefix, MAX_PREFIX_EXPANSIONS) for t in terms(word)})
     if not stems:
         return Q.NullQuery
     return Q.Or([_terms([s], fields) for s in stems])

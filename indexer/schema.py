@@ -2,7 +2,7 @@
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from indexer.analysis import french_analyzer, word_analyzer
+from indexer.analysis import french_analyzer
 
 # Fields a plain query word is looked for in. Their weight in BM25F comes from each
 # field's `field_boost`: a word in the title or a tag says more than one in the body.
@@ -29,8 +29,6 @@ def make_schema() -> Schema:
         tags=TEXT(analyzer=fr, field_boost=2.0),
         categories=TEXT(analyzer=fr, field_boost=1.5),
         sources=TEXT(analyzer=fr, field_boost=1.5),
-        # Folded, unstemmed words: prefix queries and did-you-mean work on these.
-        words=TEXT(analyzer=word_analyzer(), phrase=False),
         date=STORED,
         author=STORED,
         tag_list=STORED,

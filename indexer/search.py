@@ -72,14 +72,13 @@ def search(store: IndexStore, request: SearchRequest) -> dict:
     request.validate()
     started = time.perf_counter()
     generation = store.current()
-    searcher = generation.searcher()
-    parsed = parse_query(request.q, searcher.reader())
+    parsed = parse_query(request.q, generation.lexicon)
     suggestion = correct_query(generation, request.q)
 
     answer = _answer(generation, parsed, request)
     corrected = False
     if answer["total"] == 0 and suggestion:
-        retry = parse_query(suggestion, searcher.reader())
+        retry = parse_query(suggestion, generation.lexicon)
         retried = _answer(generation, retry, request)
         if retried["total"]:
             answer, corrected = retried, True

@@ -8,41 +8,36 @@ from __future__ import annotations
 
 from html import escape
 
-from indexer.analysis import fold, stem, word_analyzer
+from indexer.analysis import analyze
 from indexer.query import Highlight
 
 WINDOW = 32          # words in a snippet
 SCAN_CHARS = 200_000  # a huge article is searched for matches in its first part only
 
-_WORDS = word_analyzer()
-
 
 def make_snippet(text: str, highlight: Highlight, window: int = WINDOW) -> str:
     head = text[:SCAN_CHARS]
-    tokens = [(t.startchar, t.endchar, t.text) for t in _WORDS(head, chars=True, mode="query")]
+    tokens = list(analyze(head))  # (start, end, folded, term, position)
     if not tokens:
         return ""
-    hits = [i for i, (_, _, folded) in enumerate(tokens) if _matches(folded, highlight)]
+    prefixes = tuple(highlight.prefixes)
+    hits = [i for i, (_, _, folded, term, _) in enumerate(tokens)
+            if term in highlight.stems or (prefixes and folded.startswith(prefixes))]
     start = _best_window(tokens, hits, window)
     end = min(len(tokens), start + window)
-    first_char = tokens[start][0]
-    last_char = tokens[end - 1][1]
-    marked = [tokens[i] for i in hits if start <= i < end]
 
     out = ["… "] if start > 0 else []
-    pos = first_char
-    for s, e, _ in marked:
-        out.append(escape(head[pos:s], quote=False))
-        out.append(f"<mark>{escape(head[s:e], quote=False)}</mark>")
-        pos = e
-    out.append(escape(head[pos:last_char], quote=False))
+    pos = tokens[start][0] if start > 0 else 0  # from the very beginning: stop words included
+    for i in hits:
+        if start <= i < end:
+            s, e = tokens[i][0], tokens[i][1]
+            out.append(escape(head[pos:s], quote=False))
+            out.append(f"<mark>{escape(head[s:e], quote=False)}</mark>")
+            pos = e
+    out.append(escape(head[pos:tokens[end - 1][1]], quote=False))
     if end < len(tokens) or len(text) > len(head):
         out.append(" …")
     return " ".join("".join(out).split())
-
-
-def _matches(folded: str, highlight: Highlight) -> bool:
-    return stem(folded) in highlight.stems or any(folded.startswith(p) for p in highlight.prefixes)
 
 
 def _best_window(tokens, hits: list[int], window: int) -> int:
@@ -55,7 +50,7 @@ def _best_window(tokens, hits: list[int], window: int) -> int:
     for left_i, left in enumerate(hits):
         while right < len(hits) and hits[right] < left + window:
             right += 1
-        score = len({stem(tokens[h][2]) for h in hits[left_i:right]})
+        score = len({tokens[h][3] for h in hits[left_i:right]})
         if score > best_score:
             best, best_score = left, score
     return max(0, min(best - 4, len(tokens) - window))

@@ -1,14 +1,14 @@
 """Did-you-mean: a misspelt query rewritten in the archive's own spelling, accents included.
 
-A word is taken as misspelt when no article holds it (after folding). Its correction is
-the archive word nearest in edit distance, then the most frequent, among folded words
-(Whoosh's ReaderCorrector ranks every candidate within the distance by frequency alone);
-it is shown as the archive writes it: `numerqiue` -> `numérique`.
+A word is taken as misspelt when no article holds it: none of its terms is in the index.
+Its correction is the archive word nearest in edit distance, then the most used, shown as
+the archive writes it: `numerqiue` -> `numérique`.
 """
 
 from __future__ import annotations
 
-from indexer.analysis import FOLDED_STOP_WORDS, fold, normalize, word_spans
+from indexer.analysis import FOLDED_STOP_WORDS, analyze_word, fold, normalize, word_spans
+from indexer.schema import SEARCHED_FIELDS
 from indexer.store import Generation
 
 MIN_WORD = 3
@@ -17,26 +17,19 @@ MIN_WORD = 3
 def correct_query(generation: Generation, q: str) -> str | None:
     """The query with its misspelt words corrected, or None when nothing needs it."""
     text = normalize(q)
-    reader = generation.searcher().reader()
-    out, last, changed = [], 0, False
+    out, last = [], 0
     for start, end, word in word_spans(text):
-        if _is_syntax(text, start, end, word):
-            continue
         folded = fold(word)
-        if len(folded) < MIN_WORD or folded.isdigit() or folded in FOLDED_STOP_WORDS:
+        if (_is_syntax(text, start, end, word) or len(folded) < MIN_WORD or folded.isdigit()
+                or folded in FOLDED_STOP_WORDS or _in_index(generation, word)):
             continue
-        if reader.doc_frequency("words", folded):
-            continue
-        better = nearest_word(reader, folded)
-        if better is None:
-            continue
-        out.append(text[last:start])
-        out.append(generation.spellings.get(better, better))
-        last, changed = end, True
-    if not changed:
+        better = generation.lexicon.nearest(folded)
+        if better is not None:
+            out += [text[last:start], generation.lexicon.surface(better)]
+            last = end
+    if not out:
         return None
-    out.append(text[last:])
-    return "".join(out)
+    return "".join(out) + text[last:]
 
 
 def _is_syntax(text: str, start: int, end: int, word: str) -> bool:
@@ -44,10 +37,7 @@ def _is_syntax(text: str, start: int, end: int, word: str) -> bool:
     return word == "OR" or text[end:end + 1] in (":", "*", "?") or text[start - 1:start] in ("*", "?")
 
 
-def nearest_word(reader, folded: str) -> str | None:
-    maxdist = 1 if len(folded) <= 4 else 2
-    for distance in range(1, maxdist + 1):
-        candidates = [w for w in reader.terms_within("words", folded, distance, prefix=1) if w != folded]
-        if candidates:
-            return max(candidates, key=lambda w: (reader.doc_frequency("words", w), w))
-    return None
+def _in_index(generation: Generation, word: str) -> bool:
+    reader = generation.searcher().reader()
+    terms = [p.term for p in analyze_word(word, False)]
+    return all(any(reader.doc_frequency(f, t) for f in SEARCHED_FIELDS) for t in terms)

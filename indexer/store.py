@@ -8,7 +8,6 @@ because a Whoosh searcher caches and is not meant to be shared between threads.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -19,9 +18,7 @@ from whoosh.scoring import BM25F
 from indexer import generations
 from indexer.errors import IndexMissing
 from indexer.facets import Columns
-
-SPELLINGS = "spellings.json"
-
+from indexer.lexicon import Lexicon
 
 class Generation:
     """One published, immutable index: Whoosh index, facet columns, metadata."""
@@ -33,7 +30,7 @@ class Generation:
         self.index = whoosh_index.open_dir(str(folder))
         self.columns = Columns.load(folder)
         self._local = threading.local()
-        self._spellings = None
+        self._lexicon = None
 
     def searcher(self):
         s = getattr(self._local, "searcher", None)
@@ -43,11 +40,11 @@ class Generation:
         return s
 
     @property
-    def spellings(self) -> dict[str, str]:
-        """Folded word -> the archive's most common spelling of it (`numerique` -> `numérique`)."""
-        if self._spellings is None:
-            self._spellings = json.loads((self.folder / SPELLINGS).read_text(encoding="utf-8"))
-        return self._spellings
+    def lexicon(self) -> Lexicon:
+        """Loaded on first use: only prefixes, completions and corrections need it."""
+        if self._lexicon is None:
+            self._lexicon = Lexicon.load(self.folder)
+        return self._lexicon
 
     def info(self) -> dict:
         return {

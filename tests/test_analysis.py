@@ -4,9 +4,9 @@ import pickle
 
 import pytest
 
-from indexer.analysis import (CompoundFilter, ElisionFilter, FoldFilter, FrenchTokenizer, fold,
-                              StopWordFilter, french_analyzer, normalize, stem, surface_words,
-                              word_analyzer)
+from indexer.analysis import (FOLDED_STOP_WORDS, FrenchTokenizer, analyze, analyze_word,
+                              compound_parts, elide, fold, french_analyzer, normalize, stem,
+                              spelling, words)
 
 
 def texts(chain, text, **kw):
@@ -32,33 +32,47 @@ def test_tokenizer_keeps_inner_apostrophes_and_hyphens():
 @pytest.mark.parametrize("word, expected", [
     ("l'entreprise", "entreprise"), ("d'OVH", "OVH"), ("qu'elle", "elle"), ("jusqu'aux", "aux"),
     ("lorsqu'il", "il"), ("s'adapter", "adapter"), ("n'ont", "ont"), ("c'est", "est"),
-    ("aujourd'hui", "aujourd'hui"),  # not an elision: kept whole for the compound filter
+    ("L'Atelier", "Atelier"),
+    ("aujourd'hui", "aujourd'hui"),  # not an elision: kept whole for the compound step
 ])
-def test_elision_filter_drops_the_elided_article(word, expected):
-    assert texts(FrenchTokenizer() | ElisionFilter(), word) == [expected]
+def test_elide_cuts_the_elided_article(word, expected):
+    assert word[elide(word):] == expected
+
+
+def test_compound_parts_with_offsets():
+    assert compound_parts("micro-puces") == [(0, "micro"), (6, "puces")]
+    assert compound_parts("aujourd'hui") == [(0, "aujourd"), (8, "hui")]
+    assert compound_parts("numérique") == [(0, "numérique")]
 
 
 def test_elision_moves_the_start_offset_past_the_article():
-    (token,) = list((FrenchTokenizer() | ElisionFilter())("l’intégration", chars=True))
-    assert (token.startchar, token.endchar) == (2, 13)
+    (piece,) = analyze_word("l'intégration")
+    assert (piece.start, piece.end, piece.folded, piece.term) == (2, 13, "integration", "integr")
 
 
 def test_compound_words_are_findable_by_parts_and_whole_when_indexing():
-    chain = FrenchTokenizer() | CompoundFilter()
-    tokens = [(t.text, t.pos) for t in chain("des micro-puces dans", positions=True)]
-    assert tokens == [("des", 0), ("micro", 1), ("puces", 2), ("micropuces", 1), ("dans", 3)]
-    assert texts(chain, "micro-puces", mode="query") == ["micro", "puces"]
+    pieces = [(p.folded, p.pos) for p in analyze_word("micro-puces")]
+    assert pieces == [("micro", 0), ("puces", 1), ("micropuces", 0)]
+    assert [p.folded for p in analyze_word("micro-puces", whole=False)] == ["micro", "puces"]
 
 
-def test_fold_filter_lowercases_and_strips_accents_and_ligatures():
-    chain = FrenchTokenizer() | FoldFilter()
-    assert texts(chain, "Manœuvre ÉVÉNEMENTS Général cœur Ça") == ["manoeuvre", "evenements", "general", "coeur", "ca"]
+def test_fold_lowercases_and_strips_accents_and_ligatures():
+    assert [fold(w) for w in "Manœuvre ÉVÉNEMENTS Général cœur Ça 5ème".split()] == [
+        "manoeuvre", "evenements", "general", "coeur", "ca", "5eme"]
 
 
-def test_stop_words_are_removed_after_folding_and_positions_close_up():
-    chain = FrenchTokenizer() | FoldFilter() | StopWordFilter()
-    tokens = [(t.text, t.pos) for t in chain("la transformation du numérique a été", positions=True)]
-    assert tokens == [("transformation", 0), ("numerique", 1)]  # `été` is folded to `ete` first
+def test_stop_words_are_folded_like_the_text():
+    assert {"ete", "etaient", "a", "la", "elles"} <= FOLDED_STOP_WORDS
+
+
+def test_stop_words_are_removed_and_positions_close_up():
+    pieces = [(folded, pos) for _, _, folded, _, pos in analyze("la transformation du numérique a été")]
+    assert pieces == [("transformation", 0), ("numerique", 1)]
+
+
+def test_positions_in_the_whoosh_chain():
+    tokens = [(t.text, t.pos) for t in french_analyzer()("des micro-puces dans les mains", positions=True)]
+    assert tokens == [("micro", 0), ("puc", 1), ("micropuc", 0), ("main", 2)]
 
 
 @pytest.mark.parametrize("variants", [
@@ -84,22 +98,22 @@ def test_seed_sentence_end_to_end():
 
 
 def test_analyzer_offsets_point_at_the_original_words():
-    text = "Car OVH est un hébergeur de sites web français"
+    text = "Car OVH est un hébergeur de sites web français, l’entreprise"
     for t in french_analyzer()(text, chars=True):
         assert fold(text[t.startchar:t.endchar]).startswith(t.text[:3])
+    for start, end, folded, _, _ in analyze(text):
+        assert fold(text[start:end]) == folded
 
 
 def test_query_mode_does_not_add_compound_wholes():
     assert texts(french_analyzer(), "micro-puces", mode="query") == ["micro", "puc"]
 
 
-def test_word_analyzer_folds_without_stemming():
-    assert texts(word_analyzer(), "Numériques l’Hébergeur") == ["numeriques", "hebergeur"]
-
-
-def test_surface_words_keep_the_archive_spelling():
-    assert list(surface_words("Le Numérique, l’hébergeur")) == [
-        ("le", "le"), ("numerique", "numérique"), ("hebergeur", "hébergeur")]
+def test_spelling_keeps_the_archive_spelling():
+    written = words("Le Numérique, l’hébergeur en 2015")
+    assert written == ["Le", "Numérique", "l'hébergeur", "en", "2015"]
+    assert [spelling(w) for w in written] == [
+        ("le", "le"), ("numerique", "numérique"), ("hebergeur", "hébergeur"), ("en", "en"), ("", "2015")]
 
 
 def test_stem_is_cached_and_digits_are_kept():

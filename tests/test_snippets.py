@@ -1,11 +1,11 @@
 """Snippets: the best passage, matched words in <mark>, everything else escaped."""
 
-from indexer.query import Highlight, analyze
+from indexer.query import Highlight, terms
 from indexer.snippets import make_snippet
 
 
 def hl(*words, prefixes=()):
-    return Highlight(stems={s for w in words for s in analyze(w)}, prefixes=set(prefixes))
+    return Highlight(stems={s for w in words for s in terms(w)}, prefixes=set(prefixes))
 
 
 def test_marks_every_form_of_the_matched_word():

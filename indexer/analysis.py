@@ -33,6 +33,8 @@ _CHAR_MAP = str.maketrans({
     "\u2010": "-", "\u2011": "-",
 })
 
+_ODD_CHARS = re.compile("[" + "".join(chr(c) for c in _CHAR_MAP) + "]")
+
 # A word: letters and digits, possibly joined by inner apostrophes or hyphens
 # (`l'entreprise`, `micro-puces`, `aujourd'hui`). `_` is not a letter here.
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
@@ -62,7 +64,10 @@ def normalize(text: str) -> str:
     """NFC, straight apostrophes and plain spaces; offsets are kept when the text is already NFC."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return text.translate(_CHAR_MAP)
+    # str.translate looks up every character in Python; a regex scan in C finds the few to map.
+    if _ODD_CHARS.search(text):
+        text = _ODD_CHARS.sub(lambda m: _CHAR_MAP[ord(m.group())], text)
+    return text
 
 
 @lru_cache(maxsize=500_000)

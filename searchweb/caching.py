@@ -37,7 +37,7 @@ def by_generation(view):
 
     @functools.wraps(view)
     def conditional(*args, **kwargs):
-        etag = request_etag(store().info()["generation"])
+        etag = request_etag(store().current().name)
         if etag in request.if_none_match:
             response = current_app.response_class(status=304)
         else:

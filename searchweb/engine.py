@@ -36,7 +36,7 @@ class AnswerCache:
 
     def answer(self, index: IndexStore, req: SearchRequest) -> dict:
         """The engine's answer to `req`; callers must treat it as read-only, it is shared."""
-        key = self.key(index.info()["generation"], req)
+        key = self.key(index.current().name, req)
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)

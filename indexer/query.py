@@ -113,6 +113,7 @@ def _terms(stems: list[str], fields) -> Q.Query:
 
 
 def _phrase(text: str, fields, highlight: Highlight, negated: bool) -> Q.Query | None:
+    """The terms of `text` in any of the fields: one term, or several as a phrase."""
     stems = terms(text)
     if not stems:
         return None
@@ -126,12 +127,7 @@ def _word(text: str, fields, lexicon: Lexicon, highlight: Highlight, negated: bo
     text = _WILDCARDS.sub("", text)  # `*foo` and `fo?o` are read as plain words
     if is_prefix and len(fold(text)) >= MIN_PREFIX:
         return _prefix(fold(text), fields, lexicon, highlight, negated)
-    stems = terms(text)
-    if not stems:
-        return None
-    if not negated:
-        highlight.stems.update(stems)
-    return _terms(stems, fields)
+    return _phrase(text, fields, highlight, negated)
 
 
 def _prefix(prefix: str, fields, lexicon: Lexicon, highlight: Highlight, negated: bool) -> Q.Query:

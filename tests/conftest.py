@@ -1,6 +1,5 @@
 """Shared fixtures: real indexes built from the bundled sample and from small fixture files."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,3 @@ def sample_index_dir(tmp_path_factory) -> Path:
 def sample_store(sample_index_dir) -> IndexStore:
     return IndexStore(sample_index_dir)
 
-
-def write_jsonl(path: Path, articles: list[dict]) -> Path:
-    """A JSON Lines source holding `articles` (dicts with the Article fields)."""
-    path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
-    return path

@@ -20,7 +20,7 @@ from indexer.sample import SAMPLE_ARCHIVE
 from indexer.search import SearchRequest, search
 from indexer.store import IndexStore
 
-from conftest import write_jsonl
+from archives import write_jsonl
 
 SEED = Path(__file__).parent / "fixtures" / "seed.txt"
 

@@ -7,14 +7,14 @@ tests that rebuild get an index of their own.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from indexer.build import build_index
-from indexer.sample import SAMPLE_ARCHIVE
 from searchweb import create_app
+
+from archives import write_jsonl
 
 XSS = '<script>alert("xss")</script>'
 
@@ -54,17 +54,15 @@ HOSTILE_ARTICLES = [
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("web-sample-index")
-    build_index([SAMPLE_ARCHIVE], index_dir)
-    return index_dir
+def sample_index(sample_index_dir) -> Path:
+    """The bundled sample, indexed once for the whole run (tests/conftest.py)."""
+    return sample_index_dir
 
 
 @pytest.fixture(scope="session")
 def hostile_index(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("web-hostile")
-    source = folder / "hostile.jsonl"
-    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in HOSTILE_ARTICLES), encoding="utf-8")
+    source = write_jsonl(folder / "hostile.jsonl", HOSTILE_ARTICLES)
     build_index([str(source)], folder / "index")
     return folder / "index"
 

@@ -32,25 +32,30 @@ def main():
 
 
 @main.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @_index_dir_option
+@click.option("--sample", is_flag=True, help="Index the sample archive bundled with the package.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary (errors still print).")
 @click.option("--full", is_flag=True, help="Analyse every article again, even unchanged ones.")
 @click.option("--allow-shrink", is_flag=True,
               help="Publish even if the new index holds far fewer articles than the live one.")
 @click.option("--job-id", hidden=True)
 @click.option("--lock-fd", type=int, hidden=True)
-def index(sources, index_dir, quiet, full, allow_shrink, job_id, lock_fd):
+def index(sources, index_dir, sample, quiet, full, allow_shrink, job_id, lock_fd):
     """Build a new index from SOURCES and publish it.
 
     A SOURCE is a WordPress export (.xml), a folder of HTML pages, a folder of
     Markdown/text files, or a JSON Lines file (.jsonl).
     """
     from indexer.build import build_index
+    from indexer.sample import SAMPLE_ARCHIVE
 
+    sources = list(sources) + ([SAMPLE_ARCHIVE] if sample else [])
+    if not sources:
+        raise click.UsageError("give at least one SOURCE, or --sample")
     show_bar = not quiet and sys.stderr.isatty()
     with _progress_bar(show_bar) as progress:
-        report = build_index(list(sources), index_dir, progress, incremental=not full,
+        report = build_index(sources, index_dir, progress, incremental=not full,
                              allow_shrink=allow_shrink, job_id=job_id, lock_fd=lock_fd)
     if not quiet:
         click.echo(report.summary())

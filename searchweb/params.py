@@ -8,9 +8,8 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
+from indexer.facets import FACETS
 from indexer.search import SearchRequest
-
-FACETS = ("tag", "category", "source", "year", "author")
 DEFAULT_PER_PAGE = 10
 
 

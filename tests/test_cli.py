@@ -19,7 +19,7 @@ def cli(*args, **kw):
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli-index")
-    done = cli("index", SAMPLE_ARCHIVE, "--index-dir", d)
+    done = cli("index", "--sample", "--index-dir", d)
     assert done.returncode == 0, done.stderr
     assert "11 articles indexed" in done.stdout
     assert "left out:" in done.stdout  # drafts, private posts... are counted, not indexed
@@ -77,7 +77,7 @@ def test_errors_are_one_line_without_traceback(args, message, index_dir):
 
 def test_usage_errors_are_click_messages():
     done = cli("index")
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "SOURCE, or --sample" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_progress_bar_on_a_terminal_and_quiet_silences_it(tmp_path):

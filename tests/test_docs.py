@@ -41,3 +41,12 @@ def test_every_setting_is_documented_and_used():
     used = set(re.findall(r"ARCHIVE_SEARCH_[A-Z_]+", source))
     assert used <= documented, used - documented
     assert documented <= used, documented - used
+
+
+def test_the_readme_names_exactly_the_search_parameters_the_api_describes():
+    from searchweb.openapi import openapi_document
+
+    described = {p["name"] for p in openapi_document()["paths"]["/api/v1/search"]["get"]["parameters"]}
+    paragraph = README.split("Parameters of `/api/v1/search`:", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([a-z_]+)`", paragraph)) - {"relevance", "date"}
+    assert named == described

@@ -208,6 +208,11 @@ def word_spans(text: str):
         yield start, m.end(), text[start:m.end()]
 
 
+def word_matches(text: str):
+    """The words of an already normalized text, as regex matches (offsets and text)."""
+    return _WORD.finditer(text)
+
+
 def words(text: str) -> list[str]:
     """The words of a text as written (elided articles still attached)."""
     return _WORD.findall(normalize(text))

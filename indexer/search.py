@@ -18,6 +18,7 @@ from indexer.completions import suggest  # noqa: F401  (the search surface: sear
 from indexer.errors import ArticleNotFound, QueryError
 from indexer.facets import FACETS, disjunctive_counts
 from indexer.query import ParsedQuery, parse_query
+from indexer.ranking import rank
 from indexer.snippets import make_snippet
 from indexer.spelling import correct_query
 from indexer.store import Generation, IndexStore
@@ -96,27 +97,36 @@ def _ordered(answer: dict) -> dict:
 def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest) -> dict:
     columns = generation.columns
     searcher = generation.searcher()
-    if parsed.query is None:
-        base = columns.live.copy()
-    else:
-        base = np.zeros(columns.size, dtype=bool)
-        docs = np.fromiter(searcher.docs_for_query(parsed.query), dtype=np.int64)
-        base[docs] = True
-
     selected = {k: v for k, v in request.filters.items() if v}
     masks = {name: columns.facets[name].mask(values, columns.size) for name, values in selected.items()}
     date_mask = columns.date_mask(request.date_from, request.date_to)
-    if date_mask is not None:
-        base &= date_mask
-    hits = base.copy()
+    allowed = date_mask  # what the page may show: dates and every facet filter
     for m in masks.values():
-        hits &= m
-    total = int(hits.sum())
+        allowed = m if allowed is None else allowed & m
 
     start = (request.page - 1) * request.per_page
-    page_docs, scores = _page(generation, parsed, request, hits, total, start)
+    end = start + request.per_page
+    by_relevance = request.sort == "relevance" and parsed.query is not None
+    ranked = []
+    if parsed.query is None:
+        base = columns.live.copy()
+    elif by_relevance:
+        base, ranked = rank(searcher, parsed.query, end, allowed)
+    else:
+        base, _ = rank(searcher, parsed.query, 0, None)
+    # Dates narrow every facet's counts; a facet's own values do not narrow its counts.
+    if date_mask is not None:
+        base &= date_mask
+    hits = base if allowed is None else base & allowed
+    total = int(hits.sum())
+
+    if by_relevance:
+        page = [(d, round(float(s), 4)) for d, s in ranked[start:end]]
+    else:
+        docs = columns.newest_first(hits, reverse=request.sort == "-date")[start:end].tolist()
+        page = [(d, None) for d in docs]
     results = []
-    for docnum, score in zip(page_docs, scores):
+    for docnum, score in page:
         doc = searcher.stored_fields(docnum)
         result = _public_fields(doc)
         result["snippet"] = make_snippet(doc.get("body") or "", parsed.highlight)
@@ -128,24 +138,6 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest)
         "results": results,
         "facets": disjunctive_counts(columns, base, masks, selected),
     }
-
-
-def _page(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
-          hits: np.ndarray, total: int, start: int):
-    """Document numbers (and scores, None when not ranked by relevance) of one page."""
-    if start >= total:
-        return [], []
-    end = start + request.per_page
-    columns = generation.columns
-    if request.sort != "relevance" or parsed.query is None:
-        docs = columns.newest_first(hits, reverse=request.sort == "-date")[start:end].tolist()
-        return docs, [None] * len(docs)
-    # Whoosh only needs a filter when the facets or dates narrowed the query's hits.
-    narrowed = request.date_from or request.date_to or any(request.filters.values())
-    filter_docs = set(np.flatnonzero(hits).tolist()) if narrowed else None
-    results = generation.searcher().search(parsed.query, limit=end, filter=filter_docs)
-    page = [(hit.docnum, round(float(hit.score), 4)) for hit in results[start:end]]
-    return [d for d, _ in page], [s for _, s in page]
 
 
 def _public_fields(doc: dict) -> dict:

@@ -8,41 +8,66 @@ from __future__ import annotations
 
 from html import escape
 
-from indexer.analysis import analyze
+from indexer.analysis import analyze_word, normalize, word_matches
 from indexer.query import Highlight
 
-WINDOW = 32          # words in a snippet
+WINDOW = 40          # words in a snippet
 SCAN_CHARS = 200_000  # a huge article is searched for matches in its first part only
 
 
 def make_snippet(text: str, highlight: Highlight, window: int = WINDOW) -> str:
-    head = text[:SCAN_CHARS]
-    tokens = list(analyze(head))  # (start, end, folded, term, position)
-    if not tokens:
+    head = normalize(text[:SCAN_CHARS])  # same length: offsets hold in `text` too
+    words, marks = _matched_words(head, highlight, window)
+    if not words:
         return ""
-    prefixes = tuple(highlight.prefixes)
-    hits = [i for i, (_, _, folded, term, _) in enumerate(tokens)
-            if term in highlight.stems or (prefixes and folded.startswith(prefixes))]
-    start = _best_window(tokens, hits, window)
-    end = min(len(tokens), start + window)
+    start = _best_window(words, marks, window)
+    end = min(len(words), start + window)
 
     out = ["… "] if start > 0 else []
-    pos = tokens[start][0] if start > 0 else 0  # from the very beginning: stop words included
-    for i in hits:
-        if start <= i < end:
-            s, e = tokens[i][0], tokens[i][1]
-            out.append(escape(head[pos:s], quote=False))
-            out.append(f"<mark>{escape(head[s:e], quote=False)}</mark>")
+    pos = words[start][0] if start > 0 else 0  # from the very beginning: leading punctuation included
+    for i in range(start, end):
+        for s, e, _ in marks.get(i, ()):
+            out.append(escape(text[pos:s], quote=False))
+            out.append(f"<mark>{escape(text[s:e], quote=False)}</mark>")
             pos = e
-    out.append(escape(head[pos:tokens[end - 1][1]], quote=False))
-    if end < len(tokens) or len(text) > len(head):
+    last_offset, last_word = words[end - 1]
+    out.append(escape(text[pos:last_offset + len(last_word)], quote=False))
+    if end < len(words) or len(text) > SCAN_CHARS:
         out.append(" …")
     return " ".join("".join(out).split())
 
 
-def _best_window(tokens, hits: list[int], window: int) -> int:
-    """First token of the window holding the most distinct matched words (then the earliest),
-    started a few words before the first match so the reader gets context."""
+def _matched_words(head: str, highlight: Highlight, window: int):
+    """The words of `head` as `(offset, word)`, and for each matched word the `(start, end,
+    term)` of its matched pieces. Reading stops early once a window holds every query term:
+    no later window can be better, and most bodies are read only up to their first match."""
+    words: list[tuple[int, str]] = []
+    marks: dict[int, list] = {}
+    hits: list[int] = []
+    checked = 0  # hits whose window was complete and has been looked at
+    prefixes = tuple(highlight.prefixes)
+    wanted = len(highlight.stems) if not prefixes else None  # prefixes: no known end
+    for i, m in enumerate(word_matches(head)):
+        offset, word = m.start(), m.group()
+        words.append((offset, word))
+        pieces = [(offset + p.start, offset + p.end, p.term) for p in analyze_word(word, False)
+                  if p.term in highlight.stems or (prefixes and p.folded.startswith(prefixes))]
+        if pieces:
+            marks[i] = pieces
+            hits.append(i)
+        while wanted is not None and checked < len(hits) and i >= hits[checked] + window:
+            first = hits[checked]
+            terms = {t for h in hits[checked:] if h < first + window for _, _, t in marks[h]}
+            if len(terms) >= wanted:
+                return words, marks
+            checked += 1
+    return words, marks
+
+
+def _best_window(words, marks: dict, window: int) -> int:
+    """First word of the window holding the most distinct matched terms (then the earliest),
+    started a few words before its first match so the reader gets context."""
+    hits = sorted(marks)
     if not hits:
         return 0
     best, best_score = hits[0], -1
@@ -50,7 +75,7 @@ def _best_window(tokens, hits: list[int], window: int) -> int:
     for left_i, left in enumerate(hits):
         while right < len(hits) and hits[right] < left + window:
             right += 1
-        score = len({tokens[h][3] for h in hits[left_i:right]})
+        score = len({term for h in hits[left_i:right] for _, _, term in marks[h]})
         if score > best_score:
             best, best_score = left, score
-    return max(0, min(best - 4, len(tokens) - window))
+    return max(0, min(best - 4, len(words) - window))

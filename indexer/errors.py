@@ -42,5 +42,11 @@ class QueryError(ArchiveSearchError):
         self.param = param
 
 
+class SearchTimeout(ArchiveSearchError):
+    """A search ran over its time limit and was stopped (the worker is free again)."""
+
+    code = "timeout"
+
+
 class ArticleNotFound(ArchiveSearchError):
     code = "not_found"

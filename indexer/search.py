@@ -27,6 +27,7 @@ SORTS = ("relevance", "date", "-date")
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000          # deep pages cost a full ranking and nobody reads them
 MAX_FILTER_VALUES = 50   # values of one facet in one request
+TIME_LIMIT = 2.0         # seconds a search may run before it is stopped (SearchTimeout)
 
 
 @dataclass
@@ -68,19 +69,23 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def search(store: IndexStore, request: SearchRequest) -> dict:
-    """Answers a search request with the contract's JSON object."""
+def search(store: IndexStore, request: SearchRequest, time_limit: float | None = TIME_LIMIT) -> dict:
+    """Answers a search request with the contract's JSON object.
+
+    Raises QueryError for a refused request and SearchTimeout past `time_limit` seconds.
+    """
     request.validate()
     started = time.perf_counter()
+    deadline = time.monotonic() + time_limit if time_limit else None
     generation = store.current()
     parsed = parse_query(request.q, generation.lexicon)
     suggestion = correct_query(generation, request.q)
 
-    answer = _answer(generation, parsed, request)
+    answer = _answer(generation, parsed, request, deadline)
     corrected = False
     if answer["total"] == 0 and suggestion:
         retry = parse_query(suggestion, generation.lexicon)
-        retried = _answer(generation, retry, request)
+        retried = _answer(generation, retry, request, deadline)
         if retried["total"]:
             answer, corrected = retried, True
     answer.update(query=request.q, suggestion=suggestion, corrected=corrected,
@@ -94,7 +99,8 @@ def _ordered(answer: dict) -> dict:
     return {k: answer[k] for k in keys}
 
 
-def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest) -> dict:
+def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
+            deadline: float | None) -> dict:
     columns = generation.columns
     searcher = generation.searcher()
     selected = {k: v for k, v in request.filters.items() if v}
@@ -111,9 +117,9 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest)
     if parsed.query is None:
         base = columns.live.copy()
     elif by_relevance:
-        base, ranked = rank(searcher, parsed.query, end, allowed)
+        base, ranked = rank(searcher, parsed.query, end, allowed, deadline)
     else:
-        base, _ = rank(searcher, parsed.query, 0, None)
+        base, _ = rank(searcher, parsed.query, 0, None, deadline)
     # Dates narrow every facet's counts; a facet's own values do not narrow its counts.
     if date_mask is not None:
         base &= date_mask

@@ -267,3 +267,18 @@ def test_leading_wildcards_are_read_as_plain_words(sample_store):
 
 def test_stop_words_alone_find_nothing_rather_than_everything(sample_store):
     assert run(sample_store, "le la les")["total"] == 0
+
+
+def test_a_search_over_its_time_limit_is_stopped(tmp_path):
+    from archives import write_jsonl
+    from indexer.build import build_index
+    from indexer.errors import SearchTimeout
+    from indexer.store import IndexStore
+
+    articles = [{"id": str(i), "title": f"Article {i}", "body": "le numérique en entreprise " * 20}
+                for i in range(1200)]
+    build_index([write_jsonl(tmp_path / "a.jsonl", articles)], tmp_path / "ix")
+    store = IndexStore(tmp_path / "ix")
+    assert search(store, SearchRequest(q="numérique"), time_limit=None)["total"] == 1200
+    with pytest.raises(SearchTimeout):
+        search(store, SearchRequest(q="numérique"), time_limit=1e-9)

@@ -16,23 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from whoosh import index as whoosh_index
-
-from indexer import generations
+from indexer import generations, shards
 from indexer.analysis import ANALYZER_VERSION
 from indexer.article import Article, Skipped
 from indexer.errors import ArchiveSearchError, BuildRefused
 from indexer.facets import Columns
-from indexer import lexicon
 from indexer.lexicon import Lexicon, LexiconBuilder
 from indexer.jobs import BuildLock, JobRecorder, now_iso
-from indexer.schema import make_schema
 from indexer.sources import open_source
 
 CATALOG = "catalog.json"
-
-# Our own files in a generation folder; everything else in it belongs to Whoosh.
-OWN_FILES = {CATALOG, lexicon.FILE, generations.META, Columns.FILE, Columns.VALUES_FILE}
 
 # A build that would replace the live index by one this much smaller is refused:
 # it is far more likely a truncated export than a real deletion of most articles.
@@ -65,7 +58,7 @@ class BuildReport:
 
 
 def build_index(sources: list, index_dir, progress: Progress | None = None, *,
-                incremental: bool = True, allow_shrink: bool = False,
+                incremental: bool = True, allow_shrink: bool = False, shard_count: int | None = None,
                 job_id: str | None = None, lock_fd: int | None = None) -> BuildReport:
     """Builds and publishes a new generation holding exactly the sources' articles.
 
@@ -78,7 +71,8 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
     with BuildLock(index_dir, fd=lock_fd):
         recorder = JobRecorder(index_dir, job_id, sources)
         try:
-            report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink)
+            report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
+                            shard_count)
         except ArchiveSearchError as e:
             recorder.finish("failed", error=str(e))
             raise
@@ -91,7 +85,7 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
 
 
 def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
-           incremental: bool, allow_shrink: bool) -> BuildReport:
+           incremental: bool, allow_shrink: bool, shard_count: int | None) -> BuildReport:
     started = time.monotonic()
     generations.remove_leftovers(index_dir)
     readers = [open_source(s) for s in sources]  # every source must open before any work
@@ -100,24 +94,21 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
     report = BuildReport(generation=name)
 
     live = generations.read_current(index_dir)
-    previous = _previous_catalog(index_dir / live) if (incremental and live) else None
-    live_count = generations.read_meta(index_dir / live)["articles"] if live else 0
+    live_meta = generations.read_meta(index_dir / live) if live else {}
+    live_count = live_meta.get("articles", 0)
+    # An incremental build reuses the live shards, so it keeps their number.
+    previous = _previous_catalog(index_dir / live, live_meta) if (incremental and live) else None
+    shard_count = live_meta["shards"] if previous is not None else (shard_count or shards.default_shards())
 
     building = index_dir / f"{generations.BUILDING_PREFIX}{name}"
     building.mkdir()
     try:
         if previous is not None:
-            for path in (index_dir / live).iterdir():
-                if path.is_file() and path.name not in OWN_FILES:
-                    shutil.copy2(path, building / path.name)
-            ix = whoosh_index.open_dir(str(building))
-        else:
-            ix = whoosh_index.create_in(str(building), make_schema())
+            for path in shards.shard_dirs(index_dir / live, shard_count):
+                shutil.copytree(path, building / path.name)
         old = previous or {}
-
         catalog: dict[str, dict] = {}
-        vocabulary = LexiconBuilder(Lexicon.load(index_dir / live) if previous is not None else None)
-        writer = ix.writer(limitmb=256)
+        writers = shards.ShardWriters(building, shard_count, fresh=previous is None)
         try:
             processed = 0
             for reader in readers:
@@ -134,35 +125,32 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
                             report.reused += 1
                         else:
                             report.analysed += 1
-                            vocabulary.add(record.title, record.body, *record.tags, *record.sources)
-                            doc = _document(record)
-                            if record.id in old:
-                                writer.update_document(**doc)
-                            else:
-                                writer.add_document(**doc)
+                            writers.send(record.id, "update" if record.id in old else "add",
+                                         _document(record))
                     recorder.progress(processed, max(total, processed))
                     if progress:
                         progress(processed, max(total, processed))
                 for why, n in getattr(reader, "excluded", {}).items():
                     report.excluded[why] = report.excluded.get(why, 0) + n
             for gone in old.keys() - catalog.keys():
-                writer.delete_by_term("id", gone)
+                writers.send(gone, "delete", gone)
                 report.removed += 1
             _refuse_if_suspicious(len(catalog), live_count, allow_shrink)
-        except BaseException:
-            writer.cancel()
-            raise
-        # `total` was an estimate (a reader counts items before excluding drafts...).
-        recorder.progress(processed, processed, force=True)
-        if progress:
-            progress(processed, processed)
-        writer.commit(optimize=previous is None)
+            # `total` was an estimate (a reader counts items before excluding drafts...).
+            recorder.progress(processed, processed, force=True)
+            if progress:
+                progress(processed, processed)
+            vocabulary = LexiconBuilder(Lexicon.load(index_dir / live) if previous is not None else None)
+            writers.commit(optimize=previous is None, vocabulary=vocabulary)
+        finally:
+            writers.cancel()
 
-        _write_side_files(ix, building, catalog)
+        _write_side_files(building, shard_count, catalog)
         vocabulary.save(building)
         report.articles = len(catalog)
         meta = {"generation": name, "articles": len(catalog), "built_at": now_iso(),
-                "analyzer": ANALYZER_VERSION, "sources": [str(s) for s in sources],
+                "analyzer": ANALYZER_VERSION, "shards": shard_count,
+                "sources": [str(s) for s in sources],
                 "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
                 "skipped": len(report.skipped)}
         (building / generations.META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -189,10 +177,11 @@ def _refuse_if_suspicious(count: int, live_count: int, allow_shrink: bool) -> No
             "(a truncated export?); the live index is kept — use --allow-shrink if this is intended")
 
 
-def _previous_catalog(folder: Path) -> dict | None:
-    """The live generation's catalog, when its analysis matches this code's; else None (full build)."""
+def _previous_catalog(folder: Path, meta: dict) -> dict | None:
+    """The live generation's catalog, when its analysis and layout match this code's; else
+    None (a full build)."""
     try:
-        if generations.read_meta(folder).get("analyzer") != ANALYZER_VERSION:
+        if meta.get("analyzer") != ANALYZER_VERSION or not meta.get("shards"):
             return None
         return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -214,11 +203,13 @@ def _document(article: Article) -> dict:
     }
 
 
-def _write_side_files(ix, building: Path, catalog: dict) -> None:
-    """Facet columns and the catalog, beside the Whoosh files."""
-    with ix.reader() as reader:
-        ids = reader.column_reader("id")
-        doc_ids = [None if reader.is_deleted(d) else ids[d] for d in range(reader.doc_count_all())]
+def _write_side_files(building: Path, shard_count: int, catalog: dict) -> None:
+    """Facet columns and the catalog, beside the shards."""
+    with shards.open_reader(building, shard_count) as reader:
+        doc_ids = []
+        for leaf, _ in reader.leaf_readers():
+            ids = leaf.column_reader("id")
+            doc_ids.extend(None if leaf.is_deleted(d) else ids[d] for d in range(leaf.doc_count_all()))
     Columns.build(doc_ids, catalog).save(building)
 
     (building / CATALOG).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")

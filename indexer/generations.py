@@ -59,10 +59,13 @@ def read_meta(folder: Path) -> dict:
 
 
 def fsync_tree(folder: Path) -> None:
-    """Flushes every file of a generation and the folder itself: Whoosh never calls fsync,
-    and a generation must survive a power cut once CURRENT points to it."""
+    """Flushes every file of a generation (its shards' too) and the folders themselves:
+    Whoosh never calls fsync, and a generation must survive a power cut once CURRENT
+    points to it."""
     for path in folder.iterdir():
-        if path.is_file():
+        if path.is_dir():
+            fsync_tree(path)
+        elif path.is_file():
             fd = os.open(path, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -117,4 +120,4 @@ def remove_leftovers(index_dir: Path) -> None:
 
 
 def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -30,6 +30,16 @@ class LexiconBuilder:
             self.counts.update(dict(zip(previous.words, previous.counts)))
             self.spellings = {w: Counter({s: 1}) for w, s in zip(previous.words, previous.surfaces)}
 
+    def export(self) -> tuple[Counter, dict[str, Counter]]:
+        """What a shard process counted, to be merged by the build."""
+        return self.counts, self.spellings
+
+    def merge(self, exported: tuple[Counter, dict[str, Counter]]) -> None:
+        counts, spellings = exported
+        self.counts.update(counts)
+        for folded, forms in spellings.items():
+            self.spellings.setdefault(folded, Counter()).update(forms)
+
     def add(self, *texts: str) -> None:
         """Counts one article's words (each once for the article, each spelling as often as used)."""
         written = Counter()

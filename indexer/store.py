@@ -12,10 +12,10 @@ import os
 import threading
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
-from indexer import generations
+from indexer import generations, shards
 from indexer.errors import IndexMissing
 from indexer.facets import Columns
 from indexer.lexicon import Lexicon
@@ -27,7 +27,8 @@ class Generation:
         self.folder = folder
         self.name = folder.name
         self.meta = generations.read_meta(folder)
-        self.index = whoosh_index.open_dir(str(folder))
+        self.shards = self.meta["shards"]
+        self._reader().close()  # fail now, not at the first search, if a shard cannot be opened
         self.columns = Columns.load(folder)
         self._local = threading.local()
         self._lexicon = None
@@ -35,9 +36,12 @@ class Generation:
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self.index.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            s = Searcher(self._reader(), weighting=BM25F(B=0.75, K1=1.2))
             self._local.searcher = s
         return s
+
+    def _reader(self):
+        return shards.open_reader(self.folder, self.shards)
 
     @property
     def lexicon(self) -> Lexicon:

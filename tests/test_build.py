@@ -219,7 +219,7 @@ def test_a_corrupt_live_generation_falls_back_to_the_previous_one(tmp_path):
     build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
     build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
     live = tmp_path / generations.read_current(tmp_path)
-    for toc in live.glob("*.toc"):
+    for toc in live.rglob("*.toc"):
         toc.write_bytes(toc.read_bytes()[:20])
     store = IndexStore(tmp_path)
     assert search(store, SearchRequest(q="hebergeur"))["total"] == 2

@@ -1,0 +1,155 @@
+"""Shards: a generation's Whoosh index split in parts written by parallel processes.
+
+Whoosh analyses and writes in pure Python, so one writer uses one core. A generation is
+written as `shards` Whoosh indexes, each by its own process; an article always goes to
+the same shard (a hash of its id), so an incremental build updates it where it is.
+Readers see the shards as one index through a MultiReader over their segments.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import traceback
+import zlib
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.reading import MultiReader
+
+from indexer.lexicon import LexiconBuilder
+from indexer.schema import make_schema
+
+PREFIX = "shard-"
+BATCH = 64       # documents sent to a shard process at a time
+QUEUE_DEPTH = 8  # batches waiting per shard: bounds the memory a fast reader can fill
+
+
+def shard_of(article_id: str, shards: int) -> int:
+    return zlib.crc32(article_id.encode("utf-8")) % shards
+
+
+def shard_dirs(folder: Path, shards: int) -> list[Path]:
+    return [folder / f"{PREFIX}{i}" for i in range(shards)]
+
+
+def default_shards() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def open_reader(folder: Path, shards: int):
+    """One reader over every segment of every shard, in shard order (document numbers
+    run through shard 0, then shard 1...)."""
+    readers = [whoosh_index.open_dir(str(path)).reader() for path in shard_dirs(folder, shards)]
+    # A shard may be empty (a small archive): it has no segment to read.
+    leaves = [leaf for r in readers for leaf, _ in r.leaf_readers() if leaf.doc_count_all()]
+    if not leaves:
+        return readers[0]
+    return leaves[0] if len(leaves) == 1 else MultiReader(leaves)
+
+
+class ShardWriters:
+    """The shard processes of one build: send them documents, then commit them all."""
+
+    def __init__(self, folder: Path, shards: int, fresh: bool):
+        ctx = multiprocessing.get_context("fork")
+        self.results = ctx.Queue()
+        self.queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(shards)]
+        self.buffers: list[list] = [[] for _ in range(shards)]
+        self.procs = [ctx.Process(target=_shard_main, daemon=True,
+                                  args=(path, fresh, queue, self.results))
+                      for path, queue in zip(shard_dirs(folder, shards), self.queues)]
+        for proc in self.procs:
+            proc.start()
+
+    def send(self, article_id: str, op: str, payload) -> None:
+        """`op` is "add", "update" (payload: the document) or "delete" (payload: the id)."""
+        i = shard_of(article_id, len(self.queues))
+        self.buffers[i].append((op, payload))
+        if len(self.buffers[i]) >= BATCH:
+            self._flush(i)
+
+    def _flush(self, i: int) -> None:
+        if self.buffers[i]:
+            self._put(i, self.buffers[i])
+            self.buffers[i] = []
+
+    def _put(self, i: int, item) -> None:
+        while True:
+            try:
+                self.queues[i].put(item, timeout=1)
+                return
+            except Exception:  # queue.Full: the shard is busy; make sure it is alive
+                self._check_alive()
+
+    def commit(self, optimize: bool, vocabulary: LexiconBuilder) -> None:
+        """Commits every shard, merging the words each one counted into `vocabulary`."""
+        for i in range(len(self.queues)):
+            self._flush(i)
+            self._put(i, ("commit", optimize))
+        for _ in self.procs:
+            status, payload = self._result()
+            if status == "error":
+                raise RuntimeError(f"a shard writer failed: {payload}")
+            vocabulary.merge(payload)
+        for proc in self.procs:
+            proc.join()
+
+    def _result(self):
+        while True:
+            try:
+                return self.results.get(timeout=1)
+            except Exception:  # queue.Empty
+                self._check_alive()
+
+    def _check_alive(self) -> None:
+        for proc in self.procs:
+            if proc.exitcode not in (None, 0):
+                raise RuntimeError(f"a shard writer died (exit code {proc.exitcode})")
+
+    def cancel(self) -> None:
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+
+
+def _die_with_parent() -> None:
+    """A shard process must not outlive a build killed with SIGKILL (prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _shard_main(path: Path, fresh: bool, queue, results) -> None:
+    _die_with_parent()
+    try:
+        if fresh:
+            path.mkdir()
+            ix = whoosh_index.create_in(str(path), make_schema())
+        else:
+            ix = whoosh_index.open_dir(str(path))
+        writer = ix.writer(limitmb=128)
+        vocabulary = LexiconBuilder()
+        while True:
+            item = queue.get()
+            if item[0] == "commit":
+                writer.commit(optimize=item[1])
+                results.put(("done", vocabulary.export()))
+                return
+            for op, payload in item:
+                if op == "delete":
+                    writer.delete_by_term("id", payload)
+                    continue
+                vocabulary.add(payload["title"], payload["body"], *payload["tag_list"],
+                               *payload["source_list"])
+                if op == "update":
+                    writer.update_document(**payload)
+                else:
+                    writer.add_document(**payload)
+    except BaseException:
+        results.put(("error", traceback.format_exc(limit=3).strip().splitlines()[-1]))
+        raise

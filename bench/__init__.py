@@ -1,0 +1,1 @@
+"""The benchmark of issue 4: corpus, query mix, runner (see BENCHMARKS.md)."""

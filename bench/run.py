@@ -1,0 +1,438 @@
+"""The benchmark of issue 4: build and search, the project against SQLite FTS5, in one run.
+
+    python -m bench.run --sizes 1k,10k                 # in-process build and search, FTS5 beside
+    python -m bench.run --sizes 1k,10k --http          # + HTTP load against `archive-search serve`
+    python -m bench.run --sizes 1k --quick             # CI smoke run (48 queries, 1 round, no HTTP)
+    python -m bench.run --sizes 1k,10k --fork-python /path/to/venv-with-whoosh3/bin/python
+    python -m bench.run ... --engine-ref HEAD          # measure a committed engine, not the work tree
+    python -m bench.run ... --profile                  # + cProfile of the build and the search
+
+Every timed step runs in a child process (peak RSS is that process's ru_maxrss). The figures
+are written as Markdown to --out (default: bench/out/BENCHMARKS.md; pass --out BENCHMARKS.md to
+replace the repository's table) and as JSON beside it in bench/out/. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import corpus as corpus_mod
+from bench import http_load, queries as queries_mod
+from bench.corpus import OUT, REPO, parse_size, size_label
+
+KINDS = queries_mod.KINDS
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], p: float) -> float | None:
+    """Percentile by linear interpolation between closest ranks."""
+    if not values:
+        return None
+    v = sorted(values)
+    k = (len(v) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def summarize(samples: list[tuple[str, float]]) -> dict:
+    by_kind: dict[str, list[float]] = {}
+    for kind, ms in samples:
+        by_kind.setdefault(kind, []).append(ms)
+    out = {k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)} for k, v in by_kind.items()}
+    allv = [ms for _, ms in samples]
+    out["overall"] = {"n": len(allv), "p50": pct(allv, 50), "p95": pct(allv, 95), "p99": pct(allv, 99)}
+    return out
+
+
+class Engine:
+    """Where the engine code comes from: the work tree, or a snapshot of a git ref (the work tree
+    may be mid-edit while the benchmark runs)."""
+
+    def __init__(self, ref: str | None):
+        self.ref = ref
+        if ref is None:
+            self.root = REPO
+            self.describe = _git("describe", "--always", "--dirty", "--abbrev=10") or "?"
+            return
+        sha = _git("rev-parse", ref)
+        if not sha:
+            raise SystemExit(f"bench: unknown git ref {ref!r}")
+        self.root = OUT / f"engine-{sha[:10]}"
+        self.describe = sha[:10]
+        if not self.root.is_dir():
+            tmp = OUT / f".engine-{sha[:10]}.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", sha, "indexer", "searchweb"],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+            tmp.rename(self.root)
+        # The benchmark's own code is always the current one.
+        shutil.rmtree(self.root / "bench", ignore_errors=True)
+        shutil.copytree(REPO / "bench", self.root / "bench", ignore=shutil.ignore_patterns("out", "__pycache__"))
+
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
+        env["PYTHONPATH"] = str(self.root)
+        env["PYTHONHASHSEED"] = "0"
+        return env
+
+
+def _git(*args) -> str | None:
+    try:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
+
+
+def step(engine: Engine, python: str, name: str, result: Path, timeout: float, **opts) -> dict:
+    argv = [python, "-m", "bench.worker", name, "--result", str(result)]
+    for k, v in opts.items():
+        argv += [f"--{k}", str(v)]
+    result.unlink(missing_ok=True)
+    started = time.monotonic()
+    proc = subprocess.run(argv, cwd=engine.root, env=engine.env(), capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0 or not result.is_file():
+        raise RuntimeError(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    data = json.loads(result.read_text(encoding="utf-8"))
+    data["_wall"] = time.monotonic() - started
+    return data
+
+
+def machine() -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram": ram, "python": platform.python_version(),
+            "sqlite": __import__("sqlite3").sqlite_version, "os": platform.platform(),
+            "load_before": os.getloadavg()}
+
+
+def run_size(n: int, args, engine: Engine, results: dict) -> None:
+    label = size_label(n)
+    corpus = corpus_mod.ensure_corpus(n, log=log)
+    res = results["sizes"].setdefault(label, {"articles": n})
+    per_kind = 4 if args.quick else args.per_kind
+    mix = queries_mod.build_mix(corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus, per_kind=per_kind)
+    pool = queries_mod.http_pool(corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus)
+    mix_keys = {(q["q"], json.dumps(q["filters"], sort_keys=True)) for q in mix}
+    pool = [q for q in pool if (q["q"], json.dumps(q["filters"], sort_keys=True)) not in mix_keys]
+    warmup, http_pool = pool[:12], pool[12:]
+    qfile = OUT / f"queries-{label}.json"
+    qfile.write_text(json.dumps({"queries": mix, "warmup": warmup}, ensure_ascii=False), encoding="utf-8")
+    res["queries"] = len(mix)
+    timeout = args.step_timeout
+
+    idx = OUT / f"index-{label}"
+    log(f"{label}: project build ({sys.executable})")
+    res["build"] = step(engine, sys.executable, "build-project", OUT / f"r-build-{label}.json", timeout,
+                        corpus=corpus, index=idx)
+    log(f"{label}: build {res['build']['seconds']:.1f} s, {res['build']['articles_per_s']:.0f} articles/s")
+    res["rebuild"] = step(engine, sys.executable, "rebuild-project", OUT / f"r-rebuild-{label}.json", timeout,
+                          corpus=corpus, index=idx)
+    log(f"{label}: incremental rebuild {res['rebuild']['seconds']:.1f} s")
+    db = OUT / f"fts5-{label}.db"
+    res["fts5_build"] = step(engine, sys.executable, "build-fts5", OUT / f"r-fts5build-{label}.json", timeout,
+                             corpus=corpus, index=db)
+    log(f"{label}: FTS5 build {res['fts5_build']['seconds']:.1f} s")
+
+    search = step(engine, sys.executable, "search-project", OUT / f"r-search-{label}.json", timeout,
+                  index=idx, queries=qfile, rounds=args.rounds)
+    res["search"] = {"summary": summarize(search["samples"]), "answers": search["answers"],
+                     "peak_rss_mb": search["peak_rss_mb"], "whoosh": search["whoosh"]}
+    log(f"{label}: project search p50 {res['search']['summary']['overall']['p50']:.1f} ms")
+    fsearch = step(engine, sys.executable, "search-fts5", OUT / f"r-fts5search-{label}.json", timeout,
+                   index=db, queries=qfile, rounds=args.rounds)
+    res["fts5_search"] = {"summary": summarize(fsearch["samples"]), "answers": fsearch["answers"]}
+    log(f"{label}: FTS5 search p50 {res['fts5_search']['summary']['overall']['p50']:.1f} ms")
+
+    if args.fork_python and n <= args.fork_max:
+        fidx = OUT / f"index-{label}-fork"
+        log(f"{label}: fork build ({args.fork_python})")
+        fb = step(engine, args.fork_python, "build-project", OUT / f"r-forkbuild-{label}.json", timeout,
+                  corpus=corpus, index=fidx)
+        fs = step(engine, args.fork_python, "search-project", OUT / f"r-forksearch-{label}.json", timeout,
+                  index=fidx, queries=qfile, rounds=args.rounds)
+        res["fork"] = {"build": fb, "search": {"summary": summarize(fs["samples"]), "whoosh": fs["whoosh"],
+                                               "answers": fs["answers"]}}
+        log(f"{label}: fork build {fb['articles_per_s']:.0f} articles/s, search p50 "
+            f"{res['fork']['search']['summary']['overall']['p50']:.1f} ms")
+
+    if args.profile and n == max(map(parse_size, args.sizes.split(","))):
+        log(f"{label}: cProfile of the search and of the build")
+        ps = step(engine, sys.executable, "profile-search", OUT / f"profile-search-{label}.json", timeout,
+                  index=idx, queries=qfile)
+        pb = step(engine, sys.executable, "profile-build", OUT / f"profile-build-{label}.json", timeout * 2,
+                  corpus=corpus, index=OUT / f"index-{label}-profile")
+        shutil.rmtree(OUT / f"index-{label}-profile", ignore_errors=True)
+        res["profile"] = {"search": ps["top_cumulative"][:25], "search_tottime": ps["top_tottime"][:15],
+                          "build": pb["top_cumulative"][:25], "build_tottime": pb["top_tottime"][:15]}
+        (OUT / f"profile-search-{label}.txt").write_text(ps["text"], encoding="utf-8")
+        (OUT / f"profile-build-{label}.txt").write_text(pb["text"], encoding="utf-8")
+
+    if args.http:
+        port = http_load.free_port()
+        serve = [sys.executable, "-c", "from indexer.cli import run; run()", "serve",
+                 "--index-dir", str(idx), "--port", str(port), "--workers", "2"]
+        cached = [next(q for q in mix if q["kind"] == k) for k in KINDS if any(q["kind"] == k for q in mix)]
+        log(f"{label}: HTTP load against archive-search serve (2 workers)")
+        res["http"] = http_load.measure(serve, port, engine.root, engine.env(), OUT / f"serve-{label}.log",
+                                        http_pool, cached, args.concurrency, args.http_seconds, args.cached_seconds)
+        port = http_load.free_port()
+        fts5_serve = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
+                      "--access-logfile", "-", "bench.fts5_app:app"]
+        env = engine.env()
+        env["BENCH_FTS5_DB"] = str(db)
+        log(f"{label}: HTTP load against FTS5 (gunicorn, 2 workers)")
+        res["fts5_http"] = http_load.measure(fts5_serve, port, engine.root, env, OUT / f"fts5-serve-{label}.log",
+                                             http_pool, cached, args.concurrency, args.http_seconds,
+                                             args.cached_seconds)
+        for side in ("http", "fts5_http"):
+            unc = res[side]["uncached"]
+            lat = unc.pop("latencies_ms")
+            unc.update(p50_ms=pct(lat, 50), p95_ms=pct(lat, 95), p99_ms=pct(lat, 99))
+            cac = res[side]["cached"]
+            if "latencies_ms" in cac:
+                lat = cac.pop("latencies_ms")
+                cac.update(p50_ms=pct(lat, 50), p95_ms=pct(lat, 95), p99_ms=pct(lat, 99))
+        log(f"{label}: HTTP uncached {res['http']['uncached']['rps']:.0f} req/s, cached "
+            f"{res['http']['cached']['rps']:.0f} req/s")
+
+
+# ---------------------------------------------------------------- report
+
+def _f(x, digits=1) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, str):
+        return x
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def _ratio(a, b) -> str:
+    if a is None or b is None or b == 0:
+        return "–"
+    r = a / b
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def _zero_share(answers: list[dict], kind: str | None = None) -> str:
+    rows = [a for a in answers if kind is None or a["kind"] == kind]
+    if not rows:
+        return "–"
+    return f"{sum(1 for a in rows if a['total'] == 0)}/{len(rows)}"
+
+
+def report(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "The latest figures of `bench/` (issue 4): the project against SQLite FTS5 over the same corpus and",
+        "queries, in one run. Percentiles and ratios; nothing is asserted. Rerun with the command below",
+        "(options: `python -m bench.run --help`; the corpus needs Debian's French documentation packages).",
+        "",
+        f"- **Date**: {results['date']}",
+        f"- **Command**: `{results['command']}`",
+        f"- **Engine**: {results['engine']}; {results['whoosh']}; Python {m['python']}; SQLite {m['sqlite']}",
+        f"- **Machine**: {m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, {m['os']}; load average before the run "
+        f"{', '.join(f'{x:.2f}' for x in m['load_before'])}.",
+        "  The 2 cores are shared with other engineers' test runs: figures can be disturbed by them;",
+        "  compare ratios measured in the same run rather than absolute times across runs.",
+        f"- **Corpus**: `python -m bench.corpus` (seed {corpus_mod.DEFAULT_SEED}): real French paragraphs from Debian's "
+        "French documentation packages and `tests/fixtures/seed.txt`, 300–1,500 words an article.",
+        f"- **Queries**: {results['queries_note']}",
+        "- **Ratios** are project / FTS5 (for times: above 1× the project is slower; for rates: above 1× faster).",
+        "",
+    ]
+    for label, r in results["sizes"].items():
+        b, rb, fb = r["build"], r["rebuild"], r["fts5_build"]
+        lines += [f"## {label} articles", "", "### Build", "",
+                  "| engine | articles/s | wall time | peak RSS | index size | incremental rebuild, nothing changed |",
+                  "|---|---|---|---|---|---|",
+                  f"| project ({b['whoosh']}) | {_f(b['articles_per_s'])} | {_f(b['seconds'])} s | "
+                  f"{_f(b['peak_rss_mb'])} MB | {_f(b['index_bytes'] / 1e6)} MB | {_f(rb['seconds'])} s "
+                  f"({rb['reused']} reused, {rb['analysed']} analysed) |"]
+        if "fork" in r:
+            f = r["fork"]["build"]
+            lines.append(f"| project ({f['whoosh']}) | {_f(f['articles_per_s'])} | {_f(f['seconds'])} s | "
+                         f"{_f(f['peak_rss_mb'])} MB | {_f(f['index_bytes'] / 1e6)} MB | – |")
+        lines += [f"| SQLite FTS5 | {_f(fb['articles_per_s'])} | {_f(fb['seconds'])} s | {_f(fb['peak_rss_mb'])} MB | "
+                  f"{_f(fb['index_bytes'] / 1e6)} MB | (no incremental build) |",
+                  f"| **ratio project/FTS5** | {_ratio(b['articles_per_s'], fb['articles_per_s'])} | "
+                  f"{_ratio(b['seconds'], fb['seconds'])} | {_ratio(b['peak_rss_mb'], fb['peak_rss_mb'])} | "
+                  f"{_ratio(b['index_bytes'], fb['index_bytes'])} | – |", ""]
+
+        s, fs = r["search"]["summary"], r["fts5_search"]["summary"]
+        lines += ["### Search in process, full answer (top 10, snippets, 5 facets, suggestion), uncached, ms", "",
+                  "| kind | n | project p50 | p95 | p99 | FTS5 p50 | p95 | p99 | ratio p50 | ratio p99 | "
+                  "no hit: project / FTS5 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for kind in [*KINDS, "overall"]:
+            if kind not in s:
+                continue
+            a, c = s[kind], fs[kind]
+            name = f"**{kind}**" if kind == "overall" else kind
+            zk = None if kind == "overall" else kind
+            lines.append(f"| {name} | {a['n']} | {_f(a['p50'])} | {_f(a['p95'])} | {_f(a['p99'])} | {_f(c['p50'])} | "
+                         f"{_f(c['p95'])} | {_f(c['p99'])} | {_ratio(a['p50'], c['p50'])} | "
+                         f"{_ratio(a['p99'], c['p99'])} | {_zero_share(r['search']['answers'], zk)} / "
+                         f"{_zero_share(r['fts5_search']['answers'], zk)} |")
+        lines.append("")
+
+        if "http" in r:
+            lines += ["### Over HTTP, 2 gunicorn workers, concurrent load", "",
+                      "| run | client | requests | errors | p50 ms | p95 ms | p99 ms | requests/s |",
+                      "|---|---|---|---|---|---|---|---|"]
+            for mode in ("uncached", "cached"):
+                p, q = r["http"][mode], r["fts5_http"][mode]
+                lines += [f"| project, {mode} | {p['client']} | {p['requests']} | {p['errors']} | {_f(p['p50_ms'])} | "
+                          f"{_f(p['p95_ms'])} | {_f(p['p99_ms'])} | {_f(p['rps'])} |",
+                          f"| FTS5, {mode} | {q['client']} | {q['requests']} | {q['errors']} | {_f(q['p50_ms'])} | "
+                          f"{_f(q['p95_ms'])} | {_f(q['p99_ms'])} | {_f(q['rps'])} |",
+                          f"| **ratio project/FTS5**, {mode} | | | | {_ratio(p['p50_ms'], q['p50_ms'])} | "
+                          f"{_ratio(p['p95_ms'], q['p95_ms'])} | {_ratio(p['p99_ms'], q['p99_ms'])} | "
+                          f"{_ratio(p['rps'], q['rps'])} |"]
+            lines += ["", results["http_note"], ""]
+
+    forks = [(label, r) for label, r in results["sizes"].items() if "fork" in r]
+    if forks:
+        lines += ["## The two Whoosh forks", "",
+                  "Same engine code, same corpus and queries; only the `whoosh` package differs.", "",
+                  "| size | fork | build articles/s | search p50 ms | p95 ms | p99 ms | index size |",
+                  "|---|---|---|---|---|---|---|"]
+        for label, r in forks:
+            a, b = r["search"]["summary"]["overall"], r["fork"]["search"]["summary"]["overall"]
+            lines += [f"| {label} | {r['build']['whoosh']} | {_f(r['build']['articles_per_s'])} | {_f(a['p50'])} | "
+                      f"{_f(a['p95'])} | {_f(a['p99'])} | {_f(r['build']['index_bytes'] / 1e6)} MB |",
+                      f"| {label} | {r['fork']['build']['whoosh']} | {_f(r['fork']['build']['articles_per_s'])} | "
+                      f"{_f(b['p50'])} | {_f(b['p95'])} | {_f(b['p99'])} | "
+                      f"{_f(r['fork']['build']['index_bytes'] / 1e6)} MB |",
+                      f"| {label} | ratio {r['build']['whoosh'].split()[0]} / {r['fork']['build']['whoosh'].split()[0]} | "
+                      f"{_ratio(r['build']['articles_per_s'], r['fork']['build']['articles_per_s'])} | "
+                      f"{_ratio(a['p50'], b['p50'])} | {_ratio(a['p95'], b['p95'])} | {_ratio(a['p99'], b['p99'])} | |"]
+        lines.append("")
+
+    for label, r in results["sizes"].items():
+        if "profile" in r:
+            lines += [f"## Profile hints ({label}, cProfile, one pass)", ""]
+            for part, title in (("search", "search (the query mix once)"), ("build", "full build")):
+                lines += [f"**{title}**, top functions by cumulative time:", "",
+                          "| function | calls | cumulative s | own s |", "|---|---|---|---|"]
+                rows = [row for row in r["profile"][part] if "(worker.py:" not in row["function"]]
+                for row in rows[:12]:
+                    lines.append(f"| `{row['function']}` | {row['calls']} | {row['cumtime']:.2f} | {row['tottime']:.2f} |")
+                lines += ["", f"by own time: " + ", ".join(f"`{row['function']}` {row['tottime']:.2f} s"
+                                                         for row in r["profile"][part + "_tottime"][:8]), ""]
+    lines += ["## How to read it", "",
+              "- *Full answer*: `indexer.search.search()` with the default 10 a page: total, top 10 with stored fields "
+              "and a snippet, counts of the 5 facets, did-you-mean (and the corrected search when nothing matches). "
+              "FTS5 gives the same shape: `bm25()` with the project's field weights (title 3, body 1, tags 2, sources "
+              "1.5), `snippet()`, the 5 facets counted from a labels side table joined to the matches (a facet's "
+              "counts ignoring its own filter).",
+              "- FTS5 cannot do what makes the project French-aware: no stemming (an *inflected* query finds only "
+              "that form), no did-you-mean (a *typo* finds nothing: its time is that of an empty answer), no elision "
+              "rules; it does fold accents (`remove_diacritics 2`). The *no hit* column shows these differences.",
+              "- *Uncached* in process: a fresh `SearchRequest` per query; the engine keeps no answer cache (if it "
+              "gains one, the worker must bypass it). Each step runs in its own process; *peak RSS* is its ru_maxrss.",
+              "- *Incremental rebuild*: `build_index` again over the unchanged corpus (every article reused).",
+              ""]
+    if results.get("notes"):
+        lines += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1k,10k")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 4 queries a kind, 1 round, no HTTP")
+    ap.add_argument("--http", action="store_true", help="also measure over HTTP (archive-search serve)")
+    ap.add_argument("--per-kind", type=int, default=17, help="queries of each kind (12 kinds)")
+    ap.add_argument("--rounds", type=int, default=None, help="passes over the query mix (default 3, quick 1)")
+    ap.add_argument("--fork-python", default=os.environ.get("BENCH_FORK_PYTHON"),
+                    help="a Python whose environment has the other Whoosh fork: its build and search are measured too")
+    ap.add_argument("--fork-max", type=parse_size, default=10_000, help="largest size measured with --fork-python")
+    ap.add_argument("--engine-ref", default=None, help="measure the engine of this git ref instead of the work tree")
+    ap.add_argument("--profile", action="store_true", help="cProfile the search and the build of the largest size")
+    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--http-seconds", type=float, default=20.0, help="time limit of the uncached HTTP load")
+    ap.add_argument("--cached-seconds", type=int, default=10)
+    ap.add_argument("--step-timeout", type=float, default=3600)
+    ap.add_argument("--out", type=Path, default=OUT / "BENCHMARKS.md")
+    ap.add_argument("--report-from", type=Path, help="only write the Markdown of a results-*.json")
+    args = ap.parse_args(argv)
+    if args.report_from:
+        results = json.loads(args.report_from.read_text(encoding="utf-8"))
+        args.out.write_text(report(results) + f"\nThe run took {results['seconds'] / 60:.1f} minutes.\n",
+                            encoding="utf-8")
+        return 0
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        corpus_mod.french_paragraphs()
+    except corpus_mod.MissingDocs as e:
+        print(e.code, file=sys.stderr)
+        return 1
+    engine = Engine(args.engine_ref)
+    command = "python -m bench.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "command": command,
+               "machine": machine(), "engine": f"git {engine.describe}" + (f" (ref {args.engine_ref})" if args.engine_ref else " (work tree)"),
+               "sizes": {}, "notes": []}
+    started = time.monotonic()
+    for n in map(parse_size, args.sizes.split(",")):
+        run_size(n, args, engine, results)
+    first = next(iter(results["sizes"].values()))
+    results["whoosh"] = first["build"]["whoosh"]
+    q = first["queries"]
+    results["queries_note"] = (
+        f"{q} queries ({q // len(KINDS)} of each of {len(KINDS)} kinds, `python -m bench.queries`), drawn from the "
+        f"first 1,000 articles (the same for every size); {args.rounds} round(s) after 12 warm-up queries, so each "
+        f"kind has {args.rounds * (q // len(KINDS))} samples (p99 of a kind is close to its maximum).")
+    results["http_note"] = (
+        f"Uncached: distinct requests (not in the mix), each sent once by {args.concurrency} client threads, "
+        f"for at most {args.http_seconds:.0f} s. The server's answer cache (searchweb.engine.AnswerCache) keys on "
+        "the parsed request, so an unknown cache-busting parameter would still hit it: distinct queries are the "
+        "only way to miss. Cached: the first query of each kind, each already asked 4 times, then repeated for "
+        f"{args.cached_seconds} s (that set includes the plain empty query, whose facet counts cover every "
+        "article: the costliest FTS5 query, hence FTS5 \"cached\" slower than its uncached pool). FTS5 runs behind the same stack (Flask, gunicorn, 2 sync workers, access log on) "
+        "with no answer cache, so its \"cached\" run is only SQLite's page cache. Client and server share the 2 cores.")
+    results["seconds"] = time.monotonic() - started
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (OUT / f"results-{stamp}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    args.out.write_text(report(results) + f"\nThe run took {results['seconds'] / 60:.1f} minutes.\n", encoding="utf-8")
+    log(f"done in {results['seconds']:.0f} s -> {args.out}, {OUT / f'results-{stamp}.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,8 @@
 
     index/
       CURRENT              name of the live generation (replaced atomically)
-      gen-<time>-<rand>/   one complete index: Whoosh files, columns, catalog, meta.json
+      gen-<time>-<rand>/   one complete index: Whoosh files, columns, catalog, meta.json,
+                           manifest.json (every file's size and CRC-32, checked when opened)
       .building-<...>/     a build in progress (removed at the next build if it died)
       build.lock           fcntl lock held by the running build
       status.json          the current or last build job, for every process to read
@@ -13,16 +14,21 @@ then replaces CURRENT, so readers keep answering from the old one until the swit
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import time
+import zlib
 from pathlib import Path
+
+from indexer.errors import ArchiveSearchError, BuildRefused
 
 CURRENT = "CURRENT"
 PREFIX = "gen-"
 BUILDING_PREFIX = ".building-"
 META = "meta.json"
+MANIFEST = "manifest.json"
 
 # Generations kept besides the live one: the previous one is the fallback if the
 # live one turns out to be unreadable.
@@ -95,6 +101,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 def publish(index_dir: Path, building: Path, name: str) -> Path:
     """Makes a finished build the live generation in one atomic step."""
+    write_manifest(building)
     fsync_tree(building)
     final = index_dir / name
     os.rename(building, final)
@@ -103,14 +110,22 @@ def publish(index_dir: Path, building: Path, name: str) -> Path:
     return final
 
 
+def fallbacks(index_dir: Path, live: str | None) -> list[str]:
+    """The generations to serve if `live` cannot be read, best first: those published before it,
+    newest first. A complete generation newer than the live one was never live (its build died
+    between the rename and the switch of CURRENT): it comes last, never before an older one."""
+    names = [n for n in published(index_dir) if n != live]
+    if live is None:
+        return names
+    return [n for n in names if n < live] + [n for n in names if n > live]
+
+
 def remove_leftovers(index_dir: Path) -> None:
     """Removes what dead builds left, and generations older than the fallback.
     Called with the build lock held, so no build is writing."""
     live = read_current(index_dir)
     keep = {live} if live else set()
-    for name in published(index_dir):
-        if name != live and len(keep) <= KEEP_PREVIOUS:
-            keep.add(name)
+    keep.update(fallbacks(index_dir, live)[:KEEP_PREVIOUS])
     for path in index_dir.iterdir():
         if path.name.startswith(BUILDING_PREFIX) or (
                 path.name.startswith(PREFIX) and path.name not in keep):
@@ -121,3 +136,116 @@ def remove_leftovers(index_dir: Path) -> None:
 
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+# --- integrity: every file of a published generation, checked when it is opened ------------------------
+
+class CorruptGeneration(ArchiveSearchError):
+    """A generation's files are not the ones that were published (truncated, overwritten, missing)."""
+
+    code = "corrupt_index"
+
+
+_CRC_CHUNK = 1 << 20
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CRC_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST
+                  and not p.name.endswith("WRITELOCK"))
+
+
+def write_manifest(folder: Path) -> None:
+    """Records every file's size and CRC-32 (Whoosh has no checksum of its own), so that a
+    truncated or damaged file is found when the generation is opened, not by a failing search."""
+    files = {p.relative_to(folder).as_posix(): [p.stat().st_size, _crc32(p)] for p in _files(folder)}
+    (folder / MANIFEST).write_text(json.dumps({"files": files}, ensure_ascii=False), encoding="utf-8")
+
+
+def verify(folder: Path, checksums: bool = True) -> None:
+    """Raises CorruptGeneration if a file listed in the manifest is missing, has another size or
+    (with `checksums`) another CRC-32. A generation published before manifests existed passes."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as e:
+        raise CorruptGeneration(f"{folder.name}: unreadable manifest ({e})") from None
+    for rel, (size, crc) in manifest.get("files", {}).items():
+        path = folder / rel
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            raise CorruptGeneration(f"{folder.name}: {rel} is missing") from None
+        if actual != size:
+            raise CorruptGeneration(f"{folder.name}: {rel} has {actual} bytes, {size} were published")
+        if checksums and _crc32(path) != crc:
+            raise CorruptGeneration(f"{folder.name}: {rel} is damaged (checksum mismatch)")
+
+
+# --- room for a build -------------------------------------------------------------------------------------
+
+class NoSpace(BuildRefused):
+    """The index's filesystem has not enough free space for a build: refused before any write."""
+
+    code = "no_space"
+
+
+# A build writes a complete new generation beside the live one: the shards copied from the live
+# generation (incremental), Whoosh's segments before and after their merge, then the side files.
+# Measured: a generation is about 2x its JSONL sources; the merge briefly doubles the segments.
+SPACE_FACTOR_SOURCES = 4.0
+SPACE_FACTOR_LIVE = 2.0
+SPACE_MARGIN = 16 * 1024 * 1024
+
+
+def sources_size(sources) -> int:
+    """Bytes of the sources (files, or every file below a folder)."""
+    total = 0
+    for source in sources:
+        path = Path(source)
+        try:
+            if path.is_dir():
+                total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            else:
+                total += path.stat().st_size
+        except OSError:
+            continue  # a missing source is open_source's to report
+    return total
+
+
+def space_needed(index_dir: Path, sources) -> int:
+    """A generous estimate of the bytes a build of `sources` writes in `index_dir`."""
+    live = read_current(index_dir)
+    live_size = 0
+    if live and (index_dir / live).is_dir():
+        live_size = folder_size(index_dir / live)
+    return int(SPACE_FACTOR_LIVE * live_size + SPACE_FACTOR_SOURCES * sources_size(sources) + SPACE_MARGIN)
+
+
+def check_space(index_dir: Path, needed_bytes: int) -> None:
+    """Raises NoSpace when `index_dir`'s filesystem has less than `needed_bytes` free.
+
+    Called at the start of a build, after the leftovers are removed and before any write, with
+    `space_needed(index_dir, sources)`: a build that cannot fit is refused with a clear reason
+    instead of failing half-way with ENOSPC."""
+    st = os.statvfs(index_dir)
+    free = st.f_bavail * st.f_frsize
+    if free < needed_bytes:
+        raise NoSpace(f"not enough disk space for a build in {index_dir}: {_mb(free)} free, about "
+                      f"{_mb(needed_bytes)} needed; the live index is kept")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1048576:.1f} MB"
+
+
+def is_no_space(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from indexer import generations, shards
-from indexer.errors import IndexMissing
+from indexer.errors import ArchiveSearchError, IndexMissing
 from indexer.facets import Columns
 from indexer.lexicon import Lexicon
+
+T = TypeVar("T")
+
 
 class Generation:
     """One published, immutable index: Whoosh index, facet columns, metadata."""
@@ -26,6 +30,9 @@ class Generation:
     def __init__(self, folder: Path):
         self.folder = folder
         self.name = folder.name
+        # A truncated or damaged file must be found now, while a fallback can be chosen, not by
+        # the searches that would read it (Whoosh opens a damaged segment and fails later).
+        generations.verify(folder)
         self.meta = generations.read_meta(folder)
         self.shards = self.meta["shards"]
         self._reader().close()  # fail now, not at the first search, if a shard cannot be opened
@@ -68,6 +75,7 @@ class IndexStore:
         self._stamp = None
         self._generation: Generation | None = None
         self.degraded = False  # serving a fallback because the live generation is unreadable
+        self._broken: set[str] = set()  # generations found unreadable: never tried again
 
     def current(self) -> Generation:
         try:
@@ -85,18 +93,52 @@ class IndexStore:
 
     def _open(self) -> Generation:
         live = generations.read_current(self.index_dir)
-        candidates = generations.published(self.index_dir)
-        if live in candidates:
-            candidates.remove(live)
-            candidates.insert(0, live)
+        candidates = [live] if live else []
+        candidates += generations.fallbacks(self.index_dir, live)
         for name in candidates:
+            if name in self._broken:
+                continue
             try:
                 generation = Generation(self.index_dir / name)
             except Exception:  # noqa: BLE001 - any unreadable file means: try the previous one
+                self._broken.add(name)
                 continue
             self.degraded = name != live
             return generation
         raise IndexMissing(f"{self.index_dir}: no index yet (run `archive-search index SOURCE`)")
+
+    def run(self, read: Callable[[], T]) -> T:
+        """`read()` (a search, an article, completions) from the current generation; if it fails
+        unexpectedly because the generation's files were damaged after it was opened, the
+        generation is set aside and `read()` runs once more on the fallback.
+
+        A failure of a sound generation (a bug) is raised as it is: it must not push the
+        server onto an older index."""
+        generation = self.current()
+        try:
+            return read()
+        except ArchiveSearchError:
+            raise
+        except Exception:
+            if not self.set_aside_if_damaged(generation):
+                raise
+        return read()
+
+    def set_aside_if_damaged(self, generation: Generation) -> bool:
+        """Checks `generation`'s files; if damaged, never serves it again and returns True."""
+        try:
+            generations.verify(generation.folder)
+        except generations.CorruptGeneration:
+            pass
+        except OSError:
+            pass
+        else:
+            return False
+        with self._lock:
+            self._broken.add(generation.name)
+            if self._generation is generation:
+                self._generation = None
+        return True
 
     def info(self) -> dict:
         info = self.current().info()

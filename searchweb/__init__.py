@@ -21,6 +21,9 @@ DEFAULTS = {
     "ARCHIVE": [],  # sources an admin reindex rebuilds from; empty means the bundled sample
     "ADMIN_TOKEN": None,  # None: admin is off (403)
     "RATE_LIMIT": None,  # e.g. "60/minute"; None: no limit
+    # Seconds a search may run before the engine stops it (503, code "timeout");
+    # None: the engine's own limit (indexer.search.TIME_LIMIT).
+    "SEARCH_TIME_LIMIT": None,
     "SECRET_KEY": None,
     "SESSION_COOKIE_NAME": "archive_search_session",
     "SESSION_COOKIE_HTTPONLY": True,

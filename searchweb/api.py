@@ -26,13 +26,15 @@ def search_json():
 @bp.get("/api/v1/articles/<article_id>")
 @by_generation
 def article_json(article_id: str):
-    return jsonify(get_article(store(), article_id))
+    index = store()
+    return jsonify(index.run(lambda: get_article(index, article_id)))
 
 
 @bp.get("/api/v1/suggest")
 @by_generation
 def suggest_json():
-    return jsonify(suggest(store(), request.args.get("q", "").strip(), limit=SUGGEST_LIMIT))
+    index, prefix = store(), request.args.get("q", "").strip()
+    return jsonify(index.run(lambda: suggest(index, prefix, limit=SUGGEST_LIMIT)))
 
 
 @bp.get("/api/v1/openapi.json")

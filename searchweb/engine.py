@@ -41,7 +41,11 @@ class AnswerCache:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key]
-        answer = search(index, req)
+        limit = current_app.config.get("SEARCH_TIME_LIMIT")
+        kwargs = {} if limit is None else {"time_limit": float(limit)}
+        # run(): a generation found damaged at read time is set aside and the search answered
+        # from the fallback, rather than failing every request with a 500.
+        answer = index.run(lambda: search(index, req, **kwargs))
         with self._lock:
             self._answers[key] = answer
             while len(self._answers) > self.size:

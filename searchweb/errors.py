@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from indexer import errors as engine_errors
 from indexer.errors import (
     ArchiveSearchError,
     ArticleNotFound,
@@ -13,6 +14,10 @@ from indexer.errors import (
     QueryError,
 )
 
+# A search stopped at its time limit (looked up by name, so this module never depends on
+# the engine having it).
+SearchTimeout = getattr(engine_errors, "SearchTimeout", None)
+
 # The engine's named errors and the HTTP status each one means.
 STATUS = {
     QueryError: 400,
@@ -20,6 +25,13 @@ STATUS = {
     IndexBusy: 409,
     IndexMissing: 503,
 }
+if SearchTimeout is not None:
+    STATUS[SearchTimeout] = 503
+
+# Seconds a client is asked to wait before retrying a search that was stopped for taking too long.
+TIMEOUT_RETRY_AFTER = 5
+TIMEOUT_PAGE = ("Cette recherche a pris trop de temps et a été interrompue. "
+                "Essayez une recherche plus précise, ou réessayez dans un instant.")
 
 # What a reader is told, in French, for each status (the API keeps its precise English message).
 PAGES = {
@@ -74,7 +86,15 @@ def _engine_error(error: ArchiveSearchError):
     extra = {}
     if isinstance(error, IndexBusy) and getattr(error, "job", None) is not None:
         extra["job"] = error.job
-    return error_response(status, error.code, message, param=param, **extra)
+    timeout = SearchTimeout is not None and isinstance(error, SearchTimeout)
+    if timeout:
+        param = None  # the query is valid: it is not a 400, and names no parameter
+    response = error_response(status, error.code, message, param=param,
+                              page_message=TIMEOUT_PAGE if timeout else None, **extra)
+    if timeout:
+        response.headers["Retry-After"] = str(TIMEOUT_RETRY_AFTER)
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _http_error(error: HTTPException):

@@ -191,7 +191,8 @@ def _paths() -> dict:
                     "304": NOT_MODIFIED,
                     "400": _error("A bad parameter, named in `error.param`."),
                     "429": _error("Too many requests (when rate limiting is on); see `Retry-After`."),
-                    "503": _error("No index has been built yet."),
+                    "503": _error("No index has been built yet (`no_index`), or the search ran over its "
+                                  "time limit and was stopped (`timeout`, with `Retry-After`)."),
                 },
             }
         },

@@ -1,0 +1,251 @@
+"""Shared tools of the fault suite: corpus, real server processes, loopback HTTP, figures.
+
+Everything here talks to 127.0.0.1 only, every loop is bounded in count and time, and every
+process started is stopped by its own PID (or its own process group) in teardown.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from indexer.jobs import LOCK, current_job, lock_is_free
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "tests" / "fixtures" / "seed.txt"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+FIGURES = ARTIFACTS / "faults-figures.json"
+
+# One command for the full run; CI runs the same tests at a smaller size.
+FULL = os.environ.get("ARCHIVE_SEARCH_FULL_TRIALS", "") not in ("", "0")
+FULL_COMMAND = "ARCHIVE_SEARCH_FULL_TRIALS=1 .venv/bin/python -m pytest tests/faults"
+
+
+def sized(ci, full):
+    """The CI size, or the full run's."""
+    return full if FULL else ci
+
+
+# --- a corpus of French articles made of the seed's sentences -------------------------------------------
+
+def _sentences() -> list[str]:
+    return [s.strip() for s in SEED.read_text(encoding="utf-8").replace("\n", " ").split(".") if len(s) > 30]
+
+
+def articles(n: int, seed: int = 7, prefix: str = "a") -> list[dict]:
+    """n distinct articles (the same recipe as tests/test_build.py), with a fixed seed."""
+    sentences = _sentences()
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        body = ". ".join(rng.sample(sentences, 12)) + "."
+        out.append({"id": f"{prefix}{i}", "title": f"Article {i} : {rng.choice(sentences)[:60]}",
+                    "body": body, "date": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}",
+                    "tags": [rng.choice(["Cloud", "Data", "Réseaux sociaux", "Emploi"])], "author": "Rédaction"})
+    return out
+
+
+def query_words(k: int = 40, seed: int = 3) -> list[str]:
+    """Words of the seed, for queries that match something."""
+    words = sorted({w.strip(",;:()«»\"'’").lower() for s in _sentences() for w in s.split() if len(w) > 5})
+    rng = random.Random(seed)
+    return rng.sample(words, min(k, len(words)))
+
+
+# --- processes ----------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def cli(*args, env=None, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "indexer.cli", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env or clean_env(), **kw)
+
+
+def lock_holders(index_dir: Path) -> list[int]:
+    """PIDs holding the build lock of `index_dir` (read from /proc/locks by the lock file's inode)."""
+    try:
+        inode = (Path(index_dir) / LOCK).stat().st_ino
+    except FileNotFoundError:
+        return []
+    pids = []
+    for line in Path("/proc/locks").read_text().splitlines():
+        parts = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
+        if len(parts) >= 6 and parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[-1] == str(inode):
+            pids.append(int(parts[4]))
+    return pids
+
+
+def stop_builds(index_dir: Path, timeout: float = 0) -> None:
+    """Waits up to `timeout` s for a running build of `index_dir` to end, then kills it by PID."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not lock_is_free(index_dir):
+        time.sleep(0.1)
+    for pid in lock_holders(index_dir):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class Server:
+    """`archive-search serve` (gunicorn, real workers) on 127.0.0.1, stopped in teardown."""
+
+    def __init__(self, index_dir: Path, log: Path, workers: int = 2, env: dict | None = None,
+                 archive: list | None = None, command: list | None = None):
+        self.index_dir = Path(index_dir)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        args = command or [sys.executable, "-m", "indexer.cli", "serve", "--index-dir", str(index_dir),
+                           "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+        for a in archive or []:
+            args += ["--archive", str(a)]
+        self.log = open(log, "w+")
+        self.proc = subprocess.Popen([a.replace("{port}", str(self.port)) for a in args], cwd=ROOT,
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=env or clean_env(), start_new_session=True)
+
+    def wait_ready(self, timeout: float = 120) -> "Server":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                status, _, body = request(self.port, "GET", "/healthz", timeout=2)
+                if status in (200,) and json.loads(body)["articles"] > 0:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise AssertionError("the server did not start:\n" + self.output())
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log_path).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the group this test started: master and workers
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self.log.close()
+
+    def get(self, path: str, **kw):
+        return request(self.port, "GET", path, **kw)
+
+    def post(self, path: str, **kw):
+        return request(self.port, "POST", path, **kw)
+
+    def json(self, path: str, **kw):
+        status, headers, body = self.get(path, **kw)
+        return status, json.loads(body)
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+            timeout: float = 30, source: str | None = None):
+    """One HTTP request to 127.0.0.1:port: (status, headers, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def wait_job(index_dir: Path, timeout: float = 180) -> dict:
+    """The job once it is done or failed (read from status.json, as every server process does)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = current_job(index_dir)
+        if job and job["state"] in ("done", "failed") and lock_is_free(index_dir):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the build did not finish in {timeout} s: {current_job(index_dir)}")
+
+
+def peak_rss_mb(rusage) -> float:
+    return rusage.ru_maxrss / 1024  # Linux: kilobytes
+
+
+def run_measured(args: list, timeout: float, env=None) -> tuple[int, str, str, float, float]:
+    """Runs a command; returns (exit status, stdout, stderr, seconds, peak RSS in MB) of that
+    very child, read with wait4 so other children's peaks never count."""
+    started = time.monotonic()
+    out_path = ARTIFACTS / f".measured-{os.getpid()}.out"
+    err_path = ARTIFACTS / f".measured-{os.getpid()}.err"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(out_path, "w+") as out, open(err_path, "w+") as err:
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, env=env or clean_env())
+        deadline = started + timeout
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                pid, status, rusage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0), err.seek(0)
+        result = (proc.returncode, out.read(), err.read(), seconds, peak_rss_mb(rusage))
+    out_path.unlink(missing_ok=True)
+    err_path.unlink(missing_ok=True)
+    return result
+
+
+# --- figures for RELIABILITY.md -------------------------------------------------------------------------------
+
+_figures: dict = {}
+
+
+def record(case: str, **values) -> None:
+    """Figures of one case, written to tests/artifacts/faults-figures.json at the end of the run."""
+    _figures.setdefault(case, {}).update(values)
+
+
+def write_figures() -> None:
+    if not _figures:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    previous = {}
+    if FIGURES.exists():
+        try:
+            previous = json.loads(FIGURES.read_text())
+        except ValueError:
+            previous = {}
+    run = {"full": FULL, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+           "cpus": os.cpu_count(), "cases": _figures}
+    previous["full" if FULL else "ci"] = run
+    FIGURES.write_text(json.dumps(previous, ensure_ascii=False, indent=2))

@@ -20,7 +20,7 @@ from indexer.schema import FIELD_ALIASES, SEARCHED_FIELDS
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64           # words, phrases and prefixes in one query
-MAX_PREFIX_EXPANSIONS = 50  # most frequent words a `prefix*` stands for
+MAX_PREFIX_EXPANSIONS = 20  # most used words a `prefix*` stands for
 MIN_PREFIX = 2
 
 # One item of the query: an optional `-`, an optional `field:`, then a quoted phrase

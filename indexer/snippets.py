@@ -45,15 +45,14 @@ def _matched_words(head: str, highlight: Highlight, window: int):
     marks: dict[int, list] = {}
     hits: list[int] = []
     checked = 0  # hits whose window was complete and has been looked at
-    prefixes = tuple(highlight.prefixes)
-    wanted = len(highlight.stems) if not prefixes else None  # prefixes: no known end
+    wanted = len(highlight.stems) if not highlight.prefixes else None  # prefixes: no known end
+    matched = _MatchedPieces(highlight)
     for i, m in enumerate(word_matches(head)):
         offset, word = m.start(), m.group()
         words.append((offset, word))
-        pieces = [(offset + p.start, offset + p.end, p.term) for p in analyze_word(word, False)
-                  if p.term in highlight.stems or (prefixes and p.folded.startswith(prefixes))]
+        pieces = matched[word]
         if pieces:
-            marks[i] = pieces
+            marks[i] = [(offset + start, offset + end, term) for start, end, term in pieces]
             hits.append(i)
         while wanted is not None and checked < len(hits) and i >= hits[checked] + window:
             first = hits[checked]
@@ -62,6 +61,22 @@ def _matched_words(head: str, highlight: Highlight, window: int):
                 return words, marks
             checked += 1
     return words, marks
+
+
+class _MatchedPieces(dict):
+    """word -> `(start, end, term)` of its pieces the query matches (empty: none), worked out
+    once per distinct word: a body repeats its words, and most of them match nothing."""
+
+    def __init__(self, highlight: Highlight):
+        super().__init__()
+        self.stems = highlight.stems
+        self.prefixes = tuple(highlight.prefixes)
+
+    def __missing__(self, word: str):
+        found = tuple((p.start, p.end, p.term) for p in analyze_word(word, False)
+                      if p.term in self.stems or (self.prefixes and p.folded.startswith(self.prefixes)))
+        self[word] = found
+        return found
 
 
 def _best_window(words, marks: dict, window: int) -> int:

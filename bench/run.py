@@ -267,6 +267,7 @@ def report(results: dict) -> str:
         f"{', '.join(f'{x:.2f}' for x in m['load_before'])}.",
         "  The 2 cores are shared with other engineers' test runs: figures can be disturbed by them;",
         "  compare ratios measured in the same run rather than absolute times across runs.",
+        "- **Peak RSS**: ru_maxrss of the step's process, plus that of its largest child process if it forked any.",
         f"- **Corpus**: `python -m bench.corpus` (seed {corpus_mod.DEFAULT_SEED}): real French paragraphs from Debian's "
         "French documentation packages and `tests/fixtures/seed.txt`, 300–1,500 words an article.",
         f"- **Queries**: {results['queries_note']}",

@@ -29,7 +29,11 @@ from pathlib import Path
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    """Peak RSS of this process plus that of its largest finished child (a build may fork writer
+    processes; ru_maxrss of the children is the largest one, not their sum). Linux: kilobytes."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + child) / 1024
 
 
 def dir_size(path: Path) -> int:

@@ -180,10 +180,27 @@ def _is_prose(text: str) -> bool:
     return codey <= 0.08 * len(words)
 
 
+def missing_packages() -> list[str]:
+    """The documentation packages not installed: the corpus is still made, but it is another one."""
+    probes = {"debian-reference-fr": HTML_GLOBS[0], "developers-reference-fr": HTML_GLOBS[1],
+              "maint-guide-fr": HTML_GLOBS[2], "aptitude-doc-fr": HTML_GLOBS[3], "manpages-fr": MAN_GLOB}
+    return [name for name, pattern in probes.items() if not glob.glob(pattern)]
+
+
+def fingerprint(pool: list[str]) -> str:
+    """Names the paragraph pool, so two runs can tell whether they used the same corpus."""
+    digest = hashlib.blake2b("\n".join(pool).encode(), digest_size=6).hexdigest()
+    return f"{len(pool)} paragraphs, pool {digest}"
+
+
 def french_paragraphs() -> list[str]:
     """Every prose paragraph of the installed documentation and seed.txt, in a stable order."""
     html_files = sorted(f for g in HTML_GLOBS for f in glob.glob(g))
     man_files = sorted(glob.glob(MAN_GLOB))
+    missing = missing_packages()
+    if missing and (html_files or man_files):
+        print(f"bench: warning: {', '.join(missing)} not installed; the corpus will differ from the "
+              f"reference one. Install with:\n    {APT_LINE}", file=sys.stderr)
     if not html_files and not man_files:
         raise MissingDocs(
             "bench: Debian's French documentation is not installed (no paragraphs to build articles from).\n"

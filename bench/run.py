@@ -269,7 +269,8 @@ def report(results: dict) -> str:
         "  compare ratios measured in the same run rather than absolute times across runs.",
         "- **Peak RSS**: ru_maxrss of the step's process, plus that of its largest child process if it forked any.",
         f"- **Corpus**: `python -m bench.corpus` (seed {corpus_mod.DEFAULT_SEED}): real French paragraphs from Debian's "
-        "French documentation packages and `tests/fixtures/seed.txt`, 300–1,500 words an article.",
+        "French documentation packages and `tests/fixtures/seed.txt`, 300–1,500 words an article"
+        f"{' (' + results['pool'] + ')' if results.get('pool') else ''}.",
         f"- **Queries**: {results['queries_note']}",
         "- **Ratios** are project / FTS5 (for times: above 1× the project is slower; for rates: above 1× faster).",
         "",
@@ -400,7 +401,7 @@ def main(argv=None) -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     try:
-        corpus_mod.french_paragraphs()
+        pool = corpus_mod.french_paragraphs()
     except corpus_mod.MissingDocs as e:
         print(e.code, file=sys.stderr)
         return 1
@@ -408,7 +409,7 @@ def main(argv=None) -> int:
     command = "python -m bench.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "command": command,
                "machine": machine(), "engine": f"git {engine.describe}" + (f" (ref {args.engine_ref})" if args.engine_ref else " (work tree)"),
-               "sizes": {}, "notes": []}
+               "sizes": {}, "notes": [], "pool": corpus_mod.fingerprint(pool)}
     started = time.monotonic()
     for n in map(parse_size, args.sizes.split(",")):
         run_size(n, args, engine, results)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from indexer.analysis import analyze, fold, normalize
+from indexer.analysis import analyze, analyze_word, fold, normalize
 from indexer.errors import QueryError
 from indexer.lexicon import Lexicon
 from indexer.schema import FIELD_ALIASES, SEARCHED_FIELDS
@@ -35,6 +35,18 @@ class Highlight:
 
     stems: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    _pieces: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def pieces(self, word: str) -> tuple:
+        """`(start, end, term)` of the pieces of `word` this query matches (empty: none),
+        worked out once per distinct word for all the snippets of an answer."""
+        found = self._pieces.get(word)
+        if found is None:
+            prefixes = tuple(self.prefixes)
+            found = self._pieces[word] = tuple(
+                (p.start, p.end, p.term) for p in analyze_word(word, False)
+                if p.term in self.stems or (prefixes and p.folded.startswith(prefixes)))
+        return found
 
 
 @dataclass

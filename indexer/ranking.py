@@ -1,66 +1,34 @@
-"""One pass over a query's matches: every matching document (for facet counts) and the
-best-scored allowed ones (for the page).
-
-Whoosh would need two passes for this: `docs_for_query` for the full set of matches, then
-`search` for the ranking, evaluating the query (phrases and all) twice. Scoring only the
-documents the facet and date filters allow also saves the scoring of the others.
-"""
+"""Ranking: a query's matches over the whole index (for facet counts) and its best-scored
+allowed documents (for the page), from one vectorised evaluation (scoring.py)."""
 
 from __future__ import annotations
 
 import time
-from heapq import heappush, heapreplace
 
 import numpy as np
-from whoosh.collectors import Collector
 
 from indexer.errors import SearchTimeout
-
-CHECK_EVERY = 512  # matches between two looks at the clock
-
-
-class RankingCollector(Collector):
-    """Collects all matches, and the top `limit` of those `allowed` (a bool array, or None: all)."""
-
-    def __init__(self, limit: int, allowed: np.ndarray | None, deadline: float | None = None):
-        self.limit = limit
-        self.allowed = allowed
-        self.deadline = deadline  # time.monotonic() value past which the search is given up
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.matched: list[int] = []
-        self._heap: list[tuple[float, int]] = []  # (score, -docnum): ties go to the lower docnum
-
-    def collect_matches(self):
-        matcher, offset, allowed, limit = self.matcher, self.offset, self.allowed, self.limit
-        matched, heap, deadline = self.matched, self._heap, self.deadline
-        while matcher.is_active():
-            docnum = offset + matcher.id()
-            matched.append(docnum)
-            if deadline is not None and not len(matched) % CHECK_EVERY and time.monotonic() > deadline:
-                raise SearchTimeout("the search took too long and was stopped; try a more precise query")
-            if limit and (allowed is None or allowed[docnum]):
-                score = matcher.score()
-                if len(heap) < limit:
-                    heappush(heap, (score, -docnum))
-                elif score > heap[0][0]:
-                    heapreplace(heap, (score, -docnum))
-            matcher.next()
-
-    def finish(self):
-        pass
-
-    def ranked(self) -> list[tuple[int, float]]:
-        """`(docnum, score)`, best first."""
-        return [(-d, s) for s, d in sorted(self._heap, reverse=True)]
+from indexer.scoring import TermCache, evaluate
 
 
-def rank(searcher, query, limit: int, allowed: np.ndarray | None,
+def rank(cache: TermCache, query, limit: int, allowed: np.ndarray | None,
          deadline: float | None = None) -> tuple[np.ndarray, list]:
-    """The matches of `query` as a bool array over the index's documents, and the ranking."""
-    collector = RankingCollector(limit, allowed, deadline)
-    searcher.search_with_collector(query, collector)
-    matches = np.zeros(searcher.doc_count_all(), dtype=bool)
-    matches[np.array(collector.matched, dtype=np.int64)] = True
-    return matches, collector.ranked()
+    """The matches of `query` as a bool array, and the top `limit` of those `allowed` as
+    `(docnum, score)`, best first (equal scores: lower document number first, as Whoosh)."""
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise SearchTimeout("the search took too long and was stopped; try a more precise query")
+
+    result = evaluate(query, cache, check)
+    if not limit:
+        return result.mask, []
+    candidates = np.flatnonzero(result.mask if allowed is None else result.mask & allowed)
+    scores = result.scores[candidates]
+    if len(candidates) > limit:
+        # Keep every document tied with the last one in, so that ties go to the lower numbers.
+        threshold = -np.partition(-scores, limit - 1)[limit - 1]
+        keep = scores >= threshold
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.lexsort((candidates, -scores))[:limit]
+    return result.mask, [(int(candidates[i]), float(scores[i])) for i in order]

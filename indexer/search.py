@@ -117,9 +117,9 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
     if parsed.query is None:
         base = columns.live.copy()
     elif by_relevance:
-        base, ranked = rank(searcher, parsed.query, end, allowed, deadline)
+        base, ranked = rank(generation.term_cache(), parsed.query, end, allowed, deadline)
     else:
-        base, _ = rank(searcher, parsed.query, 0, None, deadline)
+        base, _ = rank(generation.term_cache(), parsed.query, 0, None, deadline)
     # Dates narrow every facet's counts; a facet's own values do not narrow its counts.
     if date_mask is not None:
         base &= date_mask

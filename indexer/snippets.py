@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from html import escape
 
-from indexer.analysis import analyze_word, normalize, word_matches
+from indexer.analysis import normalize, word_matches
 from indexer.query import Highlight
 
 WINDOW = 40          # words in a snippet
 SCAN_CHARS = 200_000  # a huge article is searched for matches in its first part only
+SCAN_AFTER_FIRST_MATCH = 600  # words read past the first match, looking for a better window
 
 
 def make_snippet(text: str, highlight: Highlight, window: int = WINDOW) -> str:
@@ -46,14 +47,15 @@ def _matched_words(head: str, highlight: Highlight, window: int):
     hits: list[int] = []
     checked = 0  # hits whose window was complete and has been looked at
     wanted = len(highlight.stems) if not highlight.prefixes else None  # prefixes: no known end
-    matched = _MatchedPieces(highlight)
     for i, m in enumerate(word_matches(head)):
         offset, word = m.start(), m.group()
         words.append((offset, word))
-        pieces = matched[word]
+        pieces = highlight.pieces(word)
         if pieces:
             marks[i] = [(offset + start, offset + end, term) for start, end, term in pieces]
             hits.append(i)
+        if hits and i > hits[0] + SCAN_AFTER_FIRST_MATCH:
+            break
         while wanted is not None and checked < len(hits) and i >= hits[checked] + window:
             first = hits[checked]
             terms = {t for h in hits[checked:] if h < first + window for _, _, t in marks[h]}
@@ -61,22 +63,6 @@ def _matched_words(head: str, highlight: Highlight, window: int):
                 return words, marks
             checked += 1
     return words, marks
-
-
-class _MatchedPieces(dict):
-    """word -> `(start, end, term)` of its pieces the query matches (empty: none), worked out
-    once per distinct word: a body repeats its words, and most of them match nothing."""
-
-    def __init__(self, highlight: Highlight):
-        super().__init__()
-        self.stems = highlight.stems
-        self.prefixes = tuple(highlight.prefixes)
-
-    def __missing__(self, word: str):
-        found = tuple((p.start, p.end, p.term) for p in analyze_word(word, False)
-                      if p.term in self.stems or (self.prefixes and p.folded.startswith(self.prefixes)))
-        self[word] = found
-        return found
 
 
 def _best_window(words, marks: dict, window: int) -> int:

@@ -16,7 +16,7 @@ from typing import Callable, TypeVar
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from indexer import generations, shards
+from indexer import generations, scoring, shards
 from indexer.errors import ArchiveSearchError, IndexMissing
 from indexer.facets import Columns
 from indexer.lexicon import Lexicon
@@ -43,9 +43,15 @@ class Generation:
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = Searcher(self._reader(), weighting=BM25F(B=0.75, K1=1.2))
+            s = Searcher(self._reader(), weighting=BM25F(B=scoring.B, K1=scoring.K1))
             self._local.searcher = s
+            self._local.terms = scoring.TermCache(s, self.columns.live)
         return s
+
+    def term_cache(self) -> scoring.TermCache:
+        """This thread's posting arrays (see scoring.py), bound to its searcher."""
+        self.searcher()
+        return self._local.terms
 
     def _reader(self):
         return shards.open_reader(self.folder, self.shards)

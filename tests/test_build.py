@@ -3,7 +3,6 @@ refused builds, and a build killed mid-way (real processes, real files)."""
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -20,23 +19,7 @@ from indexer.sample import SAMPLE_ARCHIVE
 from indexer.search import SearchRequest, search
 from indexer.store import IndexStore
 
-from archives import write_jsonl
-
-SEED = Path(__file__).parent / "fixtures" / "seed.txt"
-
-
-def articles(n: int, seed: int = 7, prefix: str = "a") -> list[dict]:
-    """n distinct French articles made of the seed's sentences, shuffled with a fixed seed."""
-    sentences = [s.strip() for s in SEED.read_text(encoding="utf-8").replace("\n", " ").split(".") if len(s) > 30]
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        body = ". ".join(rng.sample(sentences, 12)) + "."
-        out.append({"id": f"{prefix}{i}", "title": f"Article {i} : {rng.choice(sentences)[:60]}",
-                    "body": body, "date": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}",
-                    "tags": [rng.choice(["Cloud", "Data", "Réseaux sociaux", "Emploi"])], "author": "Rédaction"})
-    return out
-
+from archives import articles, write_jsonl
 
 def total(index_dir, q="") -> int:
     return search(IndexStore(index_dir), SearchRequest(q=q))["total"]

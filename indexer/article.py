@@ -28,9 +28,9 @@ class Article:
     body_html: str = ""
 
     def content_hash(self) -> str:
-        """Hash of everything indexed; an unchanged hash lets an incremental build skip the article."""
+        """Hash of everything read (markup included: quoted sources are found in it); an
+        unchanged hash lets an incremental build skip the article."""
         data = asdict(self)
-        data.pop("body_html")
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.blake2b(blob, digest_size=16).hexdigest()
 

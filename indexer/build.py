@@ -23,7 +23,8 @@ from indexer.errors import ArchiveSearchError, BuildRefused
 from indexer.facets import Columns
 from indexer.lexicon import Lexicon, LexiconBuilder
 from indexer.jobs import BuildLock, JobRecorder, now_iso
-from indexer.sources import open_source
+from indexer.sources import open_source, unique
+from indexer.sources.quotes import QUOTES_VERSION, extract_sources
 
 CATALOG = "catalog.json"
 
@@ -119,11 +120,13 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
                     elif record.id in catalog:
                         _skip(report, recorder, Skipped(f"id {record.id}", "duplicate id, first one kept"))
                     else:
-                        entry = _catalog_entry(record)
-                        catalog[record.id] = entry
-                        if old.get(record.id, {}).get("hash") == entry["hash"]:
+                        content = record.content_hash()
+                        if old.get(record.id, {}).get("hash") == content:
+                            catalog[record.id] = old[record.id]  # quoted sources included
                             report.reused += 1
                         else:
+                            record.sources = unique(record.sources + extract_sources(record.body, record.body_html))
+                            catalog[record.id] = _catalog_entry(record, content)
                             report.analysed += 1
                             writers.send(record.id, "update" if record.id in old else "add",
                                          _document(record))
@@ -149,7 +152,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
         vocabulary.save(building)
         report.articles = len(catalog)
         meta = {"generation": name, "articles": len(catalog), "built_at": now_iso(),
-                "analyzer": ANALYZER_VERSION, "shards": shard_count,
+                "analyzer": ANALYZER_VERSION, "quotes": QUOTES_VERSION, "shards": shard_count,
                 "sources": [str(s) for s in sources],
                 "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
                 "skipped": len(report.skipped)}
@@ -181,15 +184,16 @@ def _previous_catalog(folder: Path, meta: dict) -> dict | None:
     """The live generation's catalog, when its analysis and layout match this code's; else
     None (a full build)."""
     try:
-        if meta.get("analyzer") != ANALYZER_VERSION or not meta.get("shards"):
+        if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
+                or not meta.get("shards")):
             return None
         return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _catalog_entry(article: Article) -> dict:
-    return {"hash": article.content_hash(), "date": article.date, "author": article.author,
+def _catalog_entry(article: Article, content_hash: str) -> dict:
+    return {"hash": content_hash, "date": article.date, "author": article.author,
             "tags": article.tags, "categories": article.categories, "sources": article.sources}
 
 

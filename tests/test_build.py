@@ -207,3 +207,14 @@ def test_a_corrupt_live_generation_falls_back_to_the_previous_one(tmp_path):
     store = IndexStore(tmp_path)
     assert search(store, SearchRequest(q="hebergeur"))["total"] == 2
     assert store.info()["degraded"] is True
+
+
+def test_quoted_sources_are_found_for_new_articles_and_kept_for_unchanged_ones(tmp_path):
+    source = write_jsonl(tmp_path / "a.jsonl", [
+        {"id": "1", "title": "Ventes", "body": "Les ventes en ligne progressent (Etude FEVAD).",
+         "sources": ["Insee"]}])
+    build_index([source], tmp_path / "ix")
+    again = build_index([source], tmp_path / "ix")
+    assert again.reused == 1
+    answer = search(IndexStore(tmp_path / "ix"), SearchRequest(q="ventes"))
+    assert answer["results"][0]["sources"] == ["Insee", "FEVAD"]

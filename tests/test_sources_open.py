@@ -92,9 +92,8 @@ def test_finish_removes_label_duplicates_and_keeps_record_sources():
     assert article.sources[0] == "FEVAD" and "Fevad" not in article.sources
 
 
-def test_finish_adds_quoted_sources_from_the_text():
-    article = finish(Article(
-        id="1", title="Titre", body="Les ventes en ligne progressent (Etude FEVAD).",
-        body_html="<p>Les ventes en ligne progressent (Etude FEVAD).</p>",
-    ))
-    assert "FEVAD" in article.sources
+def test_finish_leaves_quoted_sources_to_the_build():
+    # Finding them is costly; the build does it only for new and changed articles (test_build.py).
+    article = finish(Article(id="1", title="Titre", body="Les ventes progressent (Etude FEVAD).",
+                             sources=["Insee", "INSEE"]))
+    assert article.sources == ["Insee"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 
-__all__ = ["Reader", "finish", "open_source"]
+__all__ = ["Reader", "finish", "open_source", "unique"]
 
 HTML_SUFFIXES = (".html", ".htm")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -55,28 +55,20 @@ class Reader:
 
 
 def finish(article: Article, where: str = "") -> Article | Skipped:
-    """Complete an Article the same way for every reader: quoted sources, unique labels, no empty record."""
+    """Complete an Article the same way for every reader: unique labels, no empty record.
+
+    The sources an article quotes are found later, by the build (quotes.py), and only for
+    new or changed articles: it is the costliest step of reading an archive."""
     if not article.title and not article.body:
         return Skipped(where or article.id, "no title and no text")
-    article.tags = _unique(article.tags)
-    article.categories = _unique(article.categories)
-    article.sources = _unique(article.sources + _quoted_sources(article))
+    article.tags = unique(article.tags)
+    article.categories = unique(article.categories)
+    article.sources = unique(article.sources)
     return article
 
 
-def _quoted_sources(article: Article) -> list[str]:
-    try:
-        from indexer.sources.quotes import extract_sources
-    except ModuleNotFoundError as missing:
-        # quotes.py is written in parallel; until it exists articles carry only their own sources.
-        # A quotes module that exists but fails to import is a bug and must surface.
-        if missing.name != "indexer.sources.quotes":
-            raise
-        return []
-    return extract_sources(article.body, article.body_html)
-
-
-def _unique(values: list[str]) -> list[str]:
+def unique(values: list[str]) -> list[str]:
+    """Values without empty ones and without repeats (whatever their case), first spelling kept."""
     seen: set[str] = set()
     kept = []
     for value in values:

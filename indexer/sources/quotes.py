@@ -180,6 +180,10 @@ def merge_spellings(names: Iterable[str]) -> list[str]:
 
 # --- Extraction ------------------------------------------------------------------------------
 
+# Bump when the rules change: an incremental build then finds every article's sources again.
+QUOTES_VERSION = "1"
+
+
 def extract_sources(text: str, html: str = "") -> list[str]:
     """The sources an article cites, de-duplicated, in order of first appearance.
 

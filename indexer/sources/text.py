@@ -190,6 +190,8 @@ def text_to_html(text: str) -> str:
 
 def plain(value: str) -> str:
     """One-line plain text for titles and labels: tags stripped, entities decoded, spaces collapsed, NFC."""
+    if "<" not in value and "&" not in value:
+        return _tidy(value)  # no markup: no parser needed (most tags and names)
     # Only line breaks and runs of spaces go: a no-break space before « ? » stays as written.
     return _SPACES.sub(" ", html_to_text(value).replace("\n", " "))
 

@@ -143,13 +143,14 @@ def _print_answer(answer: dict) -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Server worker processes.")
 @click.option("--archive", multiple=True,
-              help="Source(s) an admin reindex rebuilds from (env: ARCHIVE_SEARCH_ARCHIVE, ':'-separated); "
-                   "also built first when the index folder is empty.")
+              help="Source(s) an admin reindex rebuilds from: repeat the option or separate them with ':' "
+                   "(env: ARCHIVE_SEARCH_ARCHIVE); also built first when the index folder is empty.")
 def serve(index_dir, host, port, workers, archive):
     """Serve the search page, the JSON API and the widget with a production WSGI server."""
     from searchweb.server import serve as run_server
 
-    sources = list(archive) or [s for s in os.environ.get("ARCHIVE_SEARCH_ARCHIVE", "").split(":") if s]
+    given = ":".join(archive) or os.environ.get("ARCHIVE_SEARCH_ARCHIVE", "")
+    sources = [s for s in given.split(":") if s]
     run_server(index_dir=Path(index_dir), host=host, port=port, archive=sources, workers=workers)
 
 

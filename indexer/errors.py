@@ -32,6 +32,12 @@ class BuildRefused(ArchiveSearchError):
     code = "build_refused"
 
 
+class BuildFailed(ArchiveSearchError):
+    """A build stopped on an error while writing (a shard writer failed or died)."""
+
+    code = "build_failed"
+
+
 class QueryError(ArchiveSearchError):
     """A query or a search parameter the engine refuses (too long, too many terms, bad value)."""
 

@@ -9,6 +9,7 @@ Readers see the shards as one index through a MultiReader over their segments.
 from __future__ import annotations
 
 import ctypes
+import errno
 import multiprocessing
 import os
 import signal
@@ -19,6 +20,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.reading import MultiReader
 
+from indexer.errors import BuildFailed
+from indexer.generations import NoSpace
 from indexer.lexicon import LexiconBuilder
 from indexer.schema import make_schema
 
@@ -92,7 +95,7 @@ class ShardWriters:
         for _ in self.procs:
             status, payload = self._result()
             if status == "error":
-                raise RuntimeError(f"a shard writer failed: {payload}")
+                raise _failure(*payload)
             vocabulary.merge(payload)
         for proc in self.procs:
             proc.join()
@@ -105,9 +108,15 @@ class ShardWriters:
                 self._check_alive()
 
     def _check_alive(self) -> None:
+        try:
+            status, payload = self.results.get_nowait()  # a writer that failed said why
+        except Exception:  # queue.Empty
+            status = None
+        if status == "error":
+            raise _failure(*payload)
         for proc in self.procs:
             if proc.exitcode not in (None, 0):
-                raise RuntimeError(f"a shard writer died (exit code {proc.exitcode})")
+                raise BuildFailed(f"a shard writer stopped (exit code {proc.exitcode}); the live index is kept")
 
     def cancel(self) -> None:
         for proc in self.procs:
@@ -150,6 +159,14 @@ def _shard_main(path: Path, fresh: bool, queue, results) -> None:
                     writer.update_document(**payload)
                 else:
                     writer.add_document(**payload)
-    except BaseException:
-        results.put(("error", traceback.format_exc(limit=3).strip().splitlines()[-1]))
+    except BaseException as e:
+        results.put(("error", (getattr(e, "errno", None), traceback.format_exc(limit=3).strip().splitlines()[-1])))
         raise
+
+
+def _failure(error_number, summary: str) -> Exception:
+    """The build's error for a shard writer's failure: a full disk says so."""
+    if error_number in (errno.ENOSPC, errno.EDQUOT):
+        return NoSpace("No space left on device while the index was written: the disk is full; "
+                       "the live index is kept and the partial files are removed")
+    return BuildFailed(f"a shard writer failed ({summary}); the live index is kept")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from indexer import __version__
 
+from indexer.query import MAX_QUERY_CHARS
+from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
+
 from .params import DEFAULT_PER_PAGE, FACETS
 
 
@@ -152,14 +155,16 @@ FACET_DESCRIPTIONS = {
 
 SEARCH_PARAMETERS = [
     _query("q", "Words (all required), \"a phrase\", -word, a OR b, prefix*, title:, tag:, source:. Empty: every article.",
-           {"type": "string", "default": ""}),
-    _query("page", "Page of results, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
-    _query("per_page", "Results per page.", {"type": "integer", "minimum": 1, "maximum": 50, "default": DEFAULT_PER_PAGE}),
+           {"type": "string", "default": "", "maxLength": MAX_QUERY_CHARS}),
+    _query("page", "Page of results, from 1.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+    _query("per_page", "Results per page.",
+           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE}),
     _query("sort", "`relevance`, `date` (newest first) or `-date` (oldest first).",
            {"enum": ["relevance", "date", "-date"], "default": "relevance"}),
     *(
         _query(facet, f"{FACET_DESCRIPTIONS[facet]}; repeat for several values (ORed; different facets are ANDed).",
-               {"type": "array", "items": {"type": "string"}}, style="form", explode=True)
+               {"type": "array", "items": {"type": "string"}, "maxItems": MAX_FILTER_VALUES},
+               style="form", explode=True)
         for facet in FACETS
     ),
     _query("from", "Published on or after this day.", {"type": "string", "format": "date"}),

@@ -273,6 +273,10 @@ def report(results: dict) -> str:
         f"{' (' + results['pool'] + ')' if results.get('pool') else ''}.",
         f"- **Queries**: {results['queries_note']}",
         "- **Ratios** are project / FTS5 (for times: above 1× the project is slower; for rates: above 1× faster).",
+        "- **Uncached** means no answer cache: every query is parsed, matched, ranked, counted and "
+        "snippeted. The engine keeps each term's posting list as arrays once read (per index "
+        "generation and worker, like SQLite's page cache); with `--rounds 1` most terms of a query are "
+        "read for the first time.",
         "",
     ]
     for label, r in results["sizes"].items():

@@ -112,14 +112,46 @@ def evaluate(query, cache: TermCache, deadline_check=None) -> Evaluation:
         words = Q.And([Q.Term(query.fieldname, w) for w in query.words])
         both = evaluate(words, cache, deadline_check)
         mask = np.zeros(n, dtype=bool)
-        if both.mask.any():
-            mask[np.fromiter(cache.searcher.docs_for_query(query), dtype=np.int64)] = True
+        mask[_phrase_docs(cache, query, np.flatnonzero(both.mask), deadline_check)] = True
         return Evaluation(mask, np.where(mask, both.scores, 0))
     if isinstance(query, Q.Every):
         return Evaluation(cache.live.copy(), cache.live.astype(np.float64))  # Whoosh scores it 1
     if query is Q.NullQuery or isinstance(query, type(Q.NullQuery)):
         return Evaluation(np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64))
     raise TypeError(f"no vectorised evaluation for {type(query).__name__}")
+
+
+def _phrase_docs(cache: TermCache, phrase: Q.Phrase, candidates: np.ndarray, deadline_check) -> list[int]:
+    """The candidates (documents holding every word) where the words follow each other, read
+    from their positions; only these documents' positions are decoded."""
+    found = []
+    for leaf, offset in cache.searcher.reader().leaf_readers():
+        local = candidates[(candidates >= offset) & (candidates < offset + leaf.doc_count_all())] - offset
+        if not len(local):
+            continue
+        matchers = [leaf.postings(phrase.fieldname, w) for w in phrase.words]
+        for i, docnum in enumerate(local.tolist()):
+            if deadline_check and not i % 512:
+                deadline_check()
+            positions = []
+            for m in matchers:
+                m.skip_to(docnum)
+                positions.append(m.value_as("positions"))
+            if _in_order(positions, phrase.slop):
+                found.append(docnum + offset)
+    return found
+
+
+def _in_order(positions: list[list[int]], slop: int) -> bool:
+    """Whether some position of the first word starts a run where each next word comes at most
+    `slop` positions after the previous one (slop 1: right after)."""
+    starts = positions[0]
+    for following in positions[1:]:
+        later = set(following)
+        starts = [q for p in starts for q in range(p + 1, p + slop + 1) if q in later]
+        if not starts:
+            return False
+    return True
 
 
 def _bm25(cache: TermCache, field: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:

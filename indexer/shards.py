@@ -141,7 +141,7 @@ def _shard_main(path: Path, fresh: bool, queue, results) -> None:
             ix = whoosh_index.create_in(str(path), make_schema())
         else:
             ix = whoosh_index.open_dir(str(path))
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=256)  # fewer sorted runs spilled to disk (pickled) before the merge
         vocabulary = LexiconBuilder()
         while True:
             item = queue.get()

@@ -181,14 +181,15 @@ def _refuse_if_suspicious(count: int, live_count: int, allow_shrink: bool) -> No
 
 
 def _previous_catalog(folder: Path, meta: dict) -> dict | None:
-    """The live generation's catalog, when its analysis and layout match this code's; else
-    None (a full build)."""
+    """The live generation's catalog, when its analysis and layout match this code's and its
+    files are sound; else None (a full build: damage is never copied into a new generation)."""
     try:
         if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
                 or not meta.get("shards")):
             return None
+        generations.verify(folder)
         return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, generations.CorruptGeneration):
         return None
 
 

@@ -114,6 +114,7 @@ class JobRecorder:
             "id": job_id or new_job_id(), "state": "running", "processed": 0, "total": 0,
             "indexed": 0, "skipped": 0, "errors": [], "started_at": now_iso(),
             "finished_at": None, "sources": [str(s) for s in sources],
+            "pid": os.getpid(),  # the build process, for an operator (or a test) to watch or stop
         }
         self._last = 0.0
         self._write()

@@ -95,16 +95,31 @@ def lock_holders(index_dir: Path) -> list[int]:
     return pids
 
 
+def build_alive(index_dir: Path) -> int | None:
+    """The PID of the last job's build process if it is still running (status.json names it)."""
+    job = current_job(index_dir) or {}
+    pid = job.get("pid")
+    if not pid:
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    return pid if str(index_dir).encode() in cmdline and b"index" in cmdline else None
+
+
 def stop_builds(index_dir: Path, timeout: float = 0) -> None:
-    """Waits up to `timeout` s for a running build of `index_dir` to end, then kills it by PID."""
+    """Waits up to `timeout` s for a running build of `index_dir` to end, then kills it by PID
+    (the lock's holders, and the job's own process if it outlived its job)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not lock_is_free(index_dir):
         time.sleep(0.1)
-    for pid in lock_holders(index_dir):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    for pid in [*lock_holders(index_dir), build_alive(index_dir)]:
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class Server:

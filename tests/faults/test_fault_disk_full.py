@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from faultkit import articles, cli, clean_env, record, wait_job
+from faultkit import articles, build_alive, cli, clean_env, record, stop_builds, wait_job
 from archives import write_jsonl
 from indexer import generations
 from indexer.build import build_index
@@ -116,6 +116,14 @@ def test_a_reindex_over_http_on_a_full_disk_fails_with_its_reason(small_disk, tm
     code, health = server.json("/healthz")
     assert (code, health["status"], health["generation"], health["articles"]) == (200, "ok", live, 150)
     assert_old_index_served(index_dir, live)
+    # The failed build's process must end, not linger.
+    deadline = time.monotonic() + 15
+    while build_alive(index_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if build_alive(index_dir):
+        stop_builds(index_dir)
+        pytest.xfail("the failed build's process hangs at exit (a multiprocessing queue's feeder thread "
+                     "blocks on a shard that was killed: indexer/shards.py, the lead's; see RELIABILITY.md)")
 
 
 def test_the_preflight_refuses_a_build_that_cannot_fit(small_disk, tmp_path):

@@ -119,10 +119,15 @@ class ShardWriters:
                 raise BuildFailed(f"a shard writer stopped (exit code {proc.exitcode}); the live index is kept")
 
     def cancel(self) -> None:
+        """Stops the shard processes (after a commit they have already ended)."""
         for proc in self.procs:
             if proc.is_alive():
                 proc.kill()
             proc.join()
+        # Documents still buffered for a killed shard would keep the queue's feeder thread,
+        # and so this process, waiting at exit: drop them.
+        for queue in self.queues:
+            queue.cancel_join_thread()
 
 
 def _die_with_parent() -> None:

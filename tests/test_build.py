@@ -218,3 +218,13 @@ def test_quoted_sources_are_found_for_new_articles_and_kept_for_unchanged_ones(t
     assert again.reused == 1
     answer = search(IndexStore(tmp_path / "ix"), SearchRequest(q="ventes"))
     assert answer["results"][0]["sources"] == ["Insee", "FEVAD"]
+
+
+def test_a_refused_build_exits_at_once_with_documents_still_queued(tmp_path, big_source):
+    # The shards are stopped with batches still queued to them: the CLI must not wait for them.
+    index_dir = tmp_path / "ix"
+    build_index([big_source], index_dir)
+    fewer = write_jsonl(tmp_path / "fewer.jsonl", articles(1400, seed=4, prefix="f"))
+    refused = _cli("index", fewer, "--index-dir", index_dir, "--full")
+    out, err = refused.communicate(timeout=60)
+    assert refused.returncode == 1 and "far fewer" in err and err.count("\n") == 1

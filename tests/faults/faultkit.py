@@ -208,36 +208,39 @@ def wait_job(index_dir: Path, timeout: float = 180) -> dict:
     raise AssertionError(f"the build did not finish in {timeout} s: {current_job(index_dir)}")
 
 
-def peak_rss_mb(rusage) -> float:
-    return rusage.ru_maxrss / 1024  # Linux: kilobytes
+# Runs a command and writes the peak RSS of that command (in KB) to a file. A child's ru_maxrss
+# starts at its parent's at fork time, so measuring a child of pytest (hundreds of MB) would report
+# pytest's size: this small launcher is the parent that forks the measured command.
+_LAUNCHER = """
+import resource, subprocess, sys
+report, timeout, args = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+try:
+    status = subprocess.run(args, timeout=timeout).returncode
+except subprocess.TimeoutExpired:
+    status = -9
+with open(report, "w") as f:
+    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(status if status >= 0 else 128 - status)
+"""
 
 
 def run_measured(args: list, timeout: float, env=None) -> tuple[int, str, str, float, float]:
-    """Runs a command; returns (exit status, stdout, stderr, seconds, peak RSS in MB) of that
-    very child, read with wait4 so other children's peaks never count."""
-    started = time.monotonic()
-    out_path = ARTIFACTS / f".measured-{os.getpid()}.out"
-    err_path = ARTIFACTS / f".measured-{os.getpid()}.err"
+    """Runs a command; returns (exit status, stdout, stderr, seconds, peak RSS in MB of that
+    command and its children)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    base = ARTIFACTS / f".measured-{os.getpid()}"
+    out_path, err_path, rss_path = (base.with_suffix(s) for s in (".out", ".err", ".rss"))
+    started = time.monotonic()
     with open(out_path, "w+") as out, open(err_path, "w+") as err:
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err, env=env or clean_env())
-        deadline = started + timeout
-        while True:
-            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                pid, status, rusage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(rss_path), str(timeout), *map(str, args)],
+                              cwd=ROOT, stdout=out, stderr=err, env=env or clean_env(), timeout=timeout + 30)
         seconds = time.monotonic() - started
         out.seek(0), err.seek(0)
-        result = (proc.returncode, out.read(), err.read(), seconds, peak_rss_mb(rusage))
-    out_path.unlink(missing_ok=True)
-    err_path.unlink(missing_ok=True)
-    return result
+        output, errors = out.read(), err.read()
+    rss_mb = int(rss_path.read_text()) / 1024
+    for path in (out_path, err_path, rss_path):
+        path.unlink(missing_ok=True)
+    return proc.returncode, output, errors, seconds, rss_mb
 
 
 # --- figures for RELIABILITY.md -------------------------------------------------------------------------------

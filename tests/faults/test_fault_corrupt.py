@@ -143,9 +143,6 @@ def test_the_server_serves_the_fallback_and_says_it_is_degraded(tmp_path, server
         assert (health["status"], health["articles"]) == ("ok", 210), json.dumps(health)
 
 
-@pytest.mark.xfail(reason="an incremental build copies the live shards even when they are damaged, and "
-                   "its shard writer fails (indexer/build.py, the lead's: verify the live generation "
-                   "and build in full when it is corrupt; see RELIABILITY.md)", strict=False)
 def test_a_reindex_after_damage_rebuilds_instead_of_copying_the_damage(tmp_path):
     index_dir, previous, live = two_generations(tmp_path)
     zero_segments(index_dir / live)

@@ -69,11 +69,11 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
     """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    with BuildLock(index_dir, fd=lock_fd):
+    with BuildLock(index_dir, fd=lock_fd) as lock:
         recorder = JobRecorder(index_dir, job_id, sources)
         try:
             report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
-                            shard_count)
+                            shard_count, lock.fd)
         except ArchiveSearchError as e:
             recorder.finish("failed", error=str(e))
             raise
@@ -85,11 +85,12 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
         return report
 
 
-def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
-           incremental: bool, allow_shrink: bool, shard_count: int | None) -> BuildReport:
+def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incremental: bool,
+           allow_shrink: bool, shard_count: int | None, lock_fd: int) -> BuildReport:
     started = time.monotonic()
     generations.remove_leftovers(index_dir)
     readers = [open_source(s) for s in sources]  # every source must open before any work
+    generations.check_space(index_dir, generations.space_needed(index_dir, sources))
     total = sum(r.total for r in readers)
     name = generations.new_generation_name(index_dir)
     report = BuildReport(generation=name)
@@ -109,7 +110,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder,
                 shutil.copytree(path, building / path.name)
         old = previous or {}
         catalog: dict[str, dict] = {}
-        writers = shards.ShardWriters(building, shard_count, fresh=previous is None)
+        writers = shards.ShardWriters(building, shard_count, fresh=previous is None, lock_fd=lock_fd)
         try:
             processed = 0
             for reader in readers:

@@ -21,6 +21,7 @@ from indexer.schema import FIELD_ALIASES, SEARCHED_FIELDS
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64           # words, phrases and prefixes in one query
 MAX_PREFIX_EXPANSIONS = 20  # most used words a `prefix*` stands for
+MAX_PHRASE_WORDS = 16      # a longer quoted passage is matched on its first 16 words
 MIN_PREFIX = 2
 
 # One item of the query: an optional `-`, an optional `field:`, then a quoted phrase
@@ -126,7 +127,7 @@ def _terms(stems: list[str], fields) -> Q.Query:
 
 def _phrase(text: str, fields, highlight: Highlight, negated: bool) -> Q.Query | None:
     """The terms of `text` in any of the fields: one term, or several as a phrase."""
-    stems = terms(text)
+    stems = terms(text)[:MAX_PHRASE_WORDS]
     if not stems:
         return None
     if not negated:

@@ -13,6 +13,7 @@ import errno
 import multiprocessing
 import os
 import signal
+import sys
 import traceback
 import zlib
 from pathlib import Path
@@ -56,13 +57,15 @@ def open_reader(folder: Path, shards: int):
 class ShardWriters:
     """The shard processes of one build: send them documents, then commit them all."""
 
-    def __init__(self, folder: Path, shards: int, fresh: bool):
+    def __init__(self, folder: Path, shards: int, fresh: bool, lock_fd: int | None = None):
+        """`lock_fd`: the build lock's descriptor, which the forked writers must not keep
+        (a lock held by a writer would outlive a killed build for a moment)."""
         ctx = multiprocessing.get_context("fork")
         self.results = ctx.Queue()
         self.queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(shards)]
         self.buffers: list[list] = [[] for _ in range(shards)]
         self.procs = [ctx.Process(target=_shard_main, daemon=True,
-                                  args=(path, fresh, queue, self.results))
+                                  args=(path, fresh, queue, self.results, lock_fd))
                       for path, queue in zip(shard_dirs(folder, shards), self.queues)]
         for proc in self.procs:
             proc.start()
@@ -138,8 +141,10 @@ def _die_with_parent() -> None:
         pass
 
 
-def _shard_main(path: Path, fresh: bool, queue, results) -> None:
+def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) -> None:
     _die_with_parent()
+    if lock_fd is not None:
+        os.close(lock_fd)  # the lock belongs to the build process alone
     try:
         if fresh:
             path.mkdir()
@@ -166,7 +171,7 @@ def _shard_main(path: Path, fresh: bool, queue, results) -> None:
                     writer.add_document(**payload)
     except BaseException as e:
         results.put(("error", (getattr(e, "errno", None), traceback.format_exc(limit=3).strip().splitlines()[-1])))
-        raise
+        sys.exit(1)  # the build reports why, in one line; no traceback of this process on stderr
 
 
 def _failure(error_number, summary: str) -> Exception:

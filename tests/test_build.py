@@ -228,3 +228,19 @@ def test_a_refused_build_exits_at_once_with_documents_still_queued(tmp_path, big
     refused = _cli("index", fewer, "--index-dir", index_dir, "--full")
     out, err = refused.communicate(timeout=60)
     assert refused.returncode == 1 and "far fewer" in err and err.count("\n") == 1
+
+
+def test_shard_writers_do_not_hold_the_build_lock(tmp_path, big_source):
+    # A killed build's lock must be free the moment its process is gone, writers or not.
+    index_dir = tmp_path / "ix"
+    build = _cli("index", big_source, "--index-dir", index_dir, "--quiet")
+    _wait_for_progress(index_dir, 100)
+    writers = [int(p) for p in subprocess.run(["pgrep", "-P", str(build.pid)], capture_output=True,
+                                              text=True).stdout.split()]
+    assert writers, "the build has shard writer processes"
+    for pid in writers:
+        held = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        assert not any(path.endswith("build.lock") for path in held), held
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    assert lock_is_free(index_dir)

@@ -282,3 +282,11 @@ def test_a_search_over_its_time_limit_is_stopped(tmp_path):
     assert search(store, SearchRequest(q="numérique"), time_limit=None)["total"] == 1200
     with pytest.raises(SearchTimeout):
         search(store, SearchRequest(q="numérique"), time_limit=1e-9)
+
+
+def test_a_long_quoted_passage_is_matched_on_its_first_words(sample_store):
+    passage = ("Car OVH est un hébergeur de sites web français et propose une multitude de services "
+               "aux entreprises en infrastructures web : hébergement, nom de domaine, serveur dédié, CDN, "
+               "Cloud, Big Data, et bien d'autres choses encore que personne n'a jamais écrites ici")
+    answer = run(sample_store, f'"{passage}"')
+    assert ids(answer) == ["103"]

@@ -49,7 +49,7 @@ class BuildLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            job = current_job(self.path.parent)
+            job = _holder_job(self.path.parent)
             if job is not None:
                 raise _busy(job) from None
             raise IndexBusy("another build is running on this index; try again when it is done") from None
@@ -73,6 +73,17 @@ def _busy(job: dict) -> IndexBusy:
                     f"{job['processed']}/{job['total']} records); try again when it is done")
     err.job = job
     return err
+
+
+def _holder_job(index_dir: Path, wait: float = 2.0) -> dict | None:
+    """The job of the build holding the lock. Its holder writes it just after taking the lock,
+    so for a moment status.json may still show the previous job: wait for the new one."""
+    deadline = time.monotonic() + wait
+    job = current_job(index_dir)
+    while (job is None or job.get("state") not in ("queued", "running")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        job = current_job(index_dir)
+    return job
 
 
 def lock_is_free(index_dir: Path) -> bool:

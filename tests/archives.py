@@ -13,14 +13,19 @@ def write_jsonl(path: Path, articles: list[dict]) -> Path:
     return path
 
 
+def sentences() -> list[str]:
+    """The seed archive's sentences (those of more than 30 characters)."""
+    return [s.strip() for s in SEED.read_text(encoding="utf-8").replace("\n", " ").split(".") if len(s) > 30]
+
+
 def articles(n: int, seed: int = 7, prefix: str = "a") -> list[dict]:
     """n distinct French articles made of the seed's sentences, shuffled with a fixed seed."""
-    sentences = [s.strip() for s in SEED.read_text(encoding="utf-8").replace("\n", " ").split(".") if len(s) > 30]
+    sentences_ = sentences()
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        body = ". ".join(rng.sample(sentences, 12)) + "."
-        out.append({"id": f"{prefix}{i}", "title": f"Article {i} : {rng.choice(sentences)[:60]}",
+        body = ". ".join(rng.sample(sentences_, 12)) + "."
+        out.append({"id": f"{prefix}{i}", "title": f"Article {i} : {rng.choice(sentences_)[:60]}",
                     "body": body, "date": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}",
                     "tags": [rng.choice(["Cloud", "Data", "Réseaux sociaux", "Emploi"])], "author": "Rédaction"})
     return out

@@ -244,3 +244,23 @@ def test_shard_writers_do_not_hold_the_build_lock(tmp_path, big_source):
     build.send_signal(signal.SIGKILL)
     build.wait()
     assert lock_is_free(index_dir)
+
+
+def test_a_refused_build_names_the_new_job_not_the_previous_one(tmp_path):
+    # Between taking the lock and writing its job, a starting build leaves the previous job in
+    # status.json for a moment: a second build refused then must still name the new job.
+    import threading
+
+    from indexer.jobs import STATUS
+    from indexer.generations import write_atomic
+
+    build_index([SAMPLE_ARCHIVE], tmp_path)  # status.json: a finished job
+    new_job = {"id": "new", "state": "queued", "processed": 0, "total": 0, "indexed": 0,
+               "skipped": 0, "errors": [], "started_at": None, "finished_at": None}
+    with BuildLock(tmp_path):
+        writer = threading.Timer(0.2, write_atomic, (tmp_path / STATUS, json.dumps(new_job)))
+        writer.start()
+        with pytest.raises(IndexBusy) as busy:
+            BuildLock(tmp_path).acquire()
+        writer.join()
+    assert busy.value.job["id"] == "new"

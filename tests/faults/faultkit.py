@@ -17,10 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+from archives import articles, sentences  # noqa: F401  (articles: re-exported for the fault tests)
 from indexer.jobs import LOCK, current_job, lock_is_free
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "tests" / "fixtures" / "seed.txt"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 FIGURES = ARTIFACTS / "faults-figures.json"
 
@@ -36,26 +36,12 @@ def sized(ci, full):
 
 # --- a corpus of French articles made of the seed's sentences -------------------------------------------
 
-def _sentences() -> list[str]:
-    return [s.strip() for s in SEED.read_text(encoding="utf-8").replace("\n", " ").split(".") if len(s) > 30]
-
-
-def articles(n: int, seed: int = 7, prefix: str = "a") -> list[dict]:
-    """n distinct articles (the same recipe as tests/test_build.py), with a fixed seed."""
-    sentences = _sentences()
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        body = ". ".join(rng.sample(sentences, 12)) + "."
-        out.append({"id": f"{prefix}{i}", "title": f"Article {i} : {rng.choice(sentences)[:60]}",
-                    "body": body, "date": f"20{10 + i % 10}-0{1 + i % 9}-1{i % 10}",
-                    "tags": [rng.choice(["Cloud", "Data", "Réseaux sociaux", "Emploi"])], "author": "Rédaction"})
-    return out
+# `articles` is the recipe of tests/archives.py, shared with the other tests.
 
 
 def query_words(k: int = 40, seed: int = 3) -> list[str]:
     """Words of the seed, for queries that match something."""
-    words = sorted({w.strip(",;:()«»\"'’").lower() for s in _sentences() for w in s.split() if len(w) > 5})
+    words = sorted({w.strip(",;:()«»\"'’").lower() for s in sentences() for w in s.split() if len(w) > 5})
     rng = random.Random(seed)
     return rng.sample(words, min(k, len(words)))
 

@@ -356,7 +356,7 @@ def report(results: dict) -> str:
                 rows = [row for row in r["profile"][part] if "(worker.py:" not in row["function"]]
                 for row in rows[:12]:
                     lines.append(f"| `{row['function']}` | {row['calls']} | {row['cumtime']:.2f} | {row['tottime']:.2f} |")
-                lines += ["", f"by own time: " + ", ".join(f"`{row['function']}` {row['tottime']:.2f} s"
+                lines += ["", "by own time: " + ", ".join(f"`{row['function']}` {row['tottime']:.2f} s"
                                                          for row in r["profile"][part + "_tottime"][:8]), ""]
     lines += ["## How to read it", "",
               "- *Full answer*: `indexer.search.search()` with the default 10 a page: total, top 10 with stored fields "

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 
 from indexer.completions import suggest  # noqa: F401  (the search surface: search, suggest, get_article)
 from indexer.errors import ArticleNotFound, QueryError

@@ -4,7 +4,6 @@ cannot fit, and its estimate covers what a build really uses."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import threading

@@ -5,6 +5,22 @@ import random
 from pathlib import Path
 
 SEED = Path(__file__).parent / "fixtures" / "seed.txt"
+NBSP = "\u00a0"
+
+# The seed's ten titles in order, exactly as written (no-break spaces included): an article's
+# text is the slice between its title and the next; the sample export uses them as they are.
+SEED_TITLES = [
+    f"Culture numérique et business : la Chambre des Métiers de Paris a lancé son Colloque{NBSP}!",
+    f"La maturité (numérique) viendra à tous{NBSP}!",
+    "OVH. What ?",
+    f"Les métiers du digital : Ne soyez pas le marteau, pour lequel tout ressemble à un{NBSP}clou..",
+    f"Les enjeux de la data. Un livre incontournable pour comprendre ! Et du name dropping{NBSP}:-)",
+    f"Sommes-nous tous «{NBSP}digital{NBSP}» ?",
+    f"Passionnant et.. effarant{NBSP}!",
+    "Influence ?",
+    f"Comment l’entreprise peut-elle intégrer le numérique ? Des pistes{NBSP}!",
+    f"Commentaire avisé, et gratifiant, d’un inconnu{NBSP} 😉",
+]
 
 
 def write_jsonl(path: Path, articles: list[dict]) -> Path:

@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
+from archives import NBSP, SEED, SEED_TITLES
 from indexer.sources.quotes import extract_sources, merge_spellings, source_key
 
-SEED = Path(__file__).parent / "fixtures" / "seed.txt"
-NBSP = "\u00a0"
-LONG_ARTICLE = "Comment l’entreprise peut-elle intégrer le numérique ? Des pistes\u00a0!"
-
-# Every seed title in order, so that an article's text is the slice between its title and the next.
-SEED_TITLES = [
-    f"Culture numérique et business : la Chambre des Métiers de Paris a lancé son Colloque{NBSP}!",
-    f"La maturité (numérique) viendra à tous{NBSP}!",
-    "OVH. What ?",
-    f"Les métiers du digital : Ne soyez pas le marteau, pour lequel tout ressemble à un{NBSP}clou..",
-    f"Les enjeux de la data. Un livre incontournable pour comprendre ! Et du name dropping{NBSP}:-)",
-    f"Sommes-nous tous «{NBSP}digital{NBSP}» ?",
-    f"Passionnant et.. effarant{NBSP}!",
-    "Influence ?",
-    LONG_ARTICLE,
-    f"Commentaire avisé, et gratifiant, d’un inconnu{NBSP} 😉",
-]
+LONG_ARTICLE = SEED_TITLES[8]
 
 
 def seed_article(title: str) -> str:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from archives import SEED, SEED_TITLES
 from indexer.sample import SAMPLE_ARCHIVE
 
-SEED = Path(__file__).parent / "fixtures" / "seed.txt"
 
 NS = {
     "wp": "http://wordpress.org/export/1.2/",
@@ -26,19 +25,7 @@ NS = {
     "wfw": "http://wellformedweb.org/CommentAPI/",
 }
 
-NBSP = "\u00a0"
-TITLES = [
-    f"Culture numérique et business : la Chambre des Métiers de Paris a lancé son Colloque{NBSP}!",
-    f"La maturité (numérique) viendra à tous{NBSP}!",
-    "OVH. What ?",
-    f"Les métiers du digital : Ne soyez pas le marteau, pour lequel tout ressemble à un{NBSP}clou..",
-    f"Les enjeux de la data. Un livre incontournable pour comprendre ! Et du name dropping{NBSP}:-)",
-    f"Sommes-nous tous «{NBSP}digital{NBSP}» ?",
-    f"Passionnant et.. effarant{NBSP}!",
-    "Influence ?",
-    f"Comment l’entreprise peut-elle intégrer le numérique ? Des pistes{NBSP}!",
-    f"Commentaire avisé, et gratifiant, d’un inconnu{NBSP} 😉",
-]
+TITLES = SEED_TITLES
 
 # Image alt texts and captions that the plain-text seed runs into the prose; in the export each one
 # is an <img alt> or a [caption] shortcode. "Book GillesGilles bab" is two images side by side.

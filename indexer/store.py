@@ -39,6 +39,7 @@ class Generation:
         self.columns = Columns.load(folder)
         self._local = threading.local()
         self._lexicon = None
+        self._size: int | None = None
 
     def searcher(self):
         s = getattr(self._local, "searcher", None)
@@ -64,11 +65,13 @@ class Generation:
         return self._lexicon
 
     def info(self) -> dict:
+        if self._size is None:  # a published generation never changes: measure it once
+            self._size = generations.folder_size(self.folder)
         return {
             "articles": self.meta["articles"],
             "generation": self.name,
             "built_at": self.meta["built_at"],
-            "size_bytes": generations.folder_size(self.folder),
+            "size_bytes": self._size,
         }
 
 

@@ -152,6 +152,49 @@ def analyze(text: str, whole: bool = False):
             pos = max(pos, first + p.pos + 1)
 
 
+# Word as written -> how the index takes it: its term (most words), a tuple of
+# `(term, offset)` (compounds), or () (stop words). A plain dict: looked up once per
+# word of every article, where an lru_cache call would cost as much as the rest.
+_INDEX_FORMS: dict[str, str | tuple[tuple[str, int], ...]] = {}
+
+
+def _index_form(word: str) -> str | tuple[tuple[str, int], ...]:
+    pieces = analyze_word(word, True)
+    if len(pieces) == 1 and pieces[0].pos == 0:
+        form: str | tuple = pieces[0].term
+    else:
+        form = tuple((p.term, p.pos) for p in pieces)
+    if len(_INDEX_FORMS) >= 1_000_000:
+        _INDEX_FORMS.clear()
+    _INDEX_FORMS[word] = form
+    return form
+
+
+def term_positions(written: list[str]) -> dict[str, list[int]]:
+    """Each term of a text (given as its `words`) with its positions, as the Whoosh chain
+    below (`FrenchTokenizer | FrenchWordFilter`) would index them, in one pass without a
+    Token per word: the build's hot loop."""
+    found: dict[str, list[int]] = {}
+    forms = _INDEX_FORMS
+    pos = 0
+    for word in written:
+        form = forms.get(word)
+        if form is None:
+            form = _index_form(word)
+        if form.__class__ is str:
+            at = found.get(form)
+            if at is None:
+                found[form] = [pos]
+            else:
+                at.append(pos)
+            pos += 1
+        elif form:  # a compound: its parts, then its joined form at its first part's position
+            for term, offset in form:
+                found.setdefault(term, []).append(pos + offset)
+            pos += 1 + max(offset for _, offset in form)
+    return found
+
+
 class FrenchTokenizer(Tokenizer):
     """Splits text into words, after `normalize`; inner apostrophes and hyphens stay in the word."""
 

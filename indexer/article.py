@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass
@@ -30,7 +30,8 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything read (markup included: quoted sources are found in it); an
         unchanged hash lets an incremental build skip the article."""
-        data = asdict(self)
+        # The fields by name, as `asdict` gives them, without its deep copy.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.blake2b(blob, digest_size=16).hexdigest()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from whoosh.spelling import ListCorrector
 
-from indexer.analysis import spelling, words
+from indexer.analysis import spelling
 
 FILE = "lexicon.json"
 
@@ -26,12 +26,17 @@ class LexiconBuilder:
     def __init__(self, previous: "Lexicon | None" = None):
         self.counts: Counter = Counter()
         self.spellings: dict[str, Counter] = {}
+        # Words as written, over every article added; folded into `spellings` once at the
+        # end (an archive repeats its words: one fold per distinct spelling, not per article).
+        self.written: Counter = Counter()
+        self.folded: dict[str, str] = {}  # word as written -> folded, for the words seen
         if previous is not None:
             self.counts.update(dict(zip(previous.words, previous.counts)))
             self.spellings = {w: Counter({s: 1}) for w, s in zip(previous.words, previous.surfaces)}
 
     def export(self) -> tuple[Counter, dict[str, Counter]]:
         """What a shard process counted, to be merged by the build."""
+        self._fold_written()
         return self.counts, self.spellings
 
     def merge(self, exported: tuple[Counter, dict[str, Counter]]) -> None:
@@ -40,20 +45,27 @@ class LexiconBuilder:
         for folded, forms in spellings.items():
             self.spellings.setdefault(folded, Counter()).update(forms)
 
-    def add(self, *texts: str) -> None:
-        """Counts one article's words (each once for the article, each spelling as often as used)."""
-        written = Counter()
-        for text in texts:
-            written.update(words(text))
-        seen = set()
-        for word, n in written.items():
+    def add(self, written: list[str]) -> None:
+        """Counts one article's words, as `words` split them (each folded word once for the
+        article, each spelling as often as used). Set and Counter operations run in C: this
+        is once per article of a build."""
+        self.written.update(written)
+        distinct = set(written)
+        for word in distinct.difference(self.folded):  # (not `- keys()`: that walks the dict)
+            self.folded[word] = spelling(word)[0]
+        seen = set(map(self.folded.__getitem__, distinct))
+        seen.discard("")  # words not worth suggesting (digits only)
+        self.counts.update(seen)
+
+    def _fold_written(self) -> None:
+        for word, n in self.written.items():
             folded, surface = spelling(word)
             if folded:
                 self.spellings.setdefault(folded, Counter())[surface] += n
-                seen.add(folded)
-        self.counts.update(seen)
+        self.written.clear()
 
     def save(self, folder: Path) -> None:
+        self._fold_written()
         words = sorted(self.counts)
         data = {"words": words, "counts": [self.counts[w] for w in words],
                 "surfaces": [self.spellings[w].most_common(1)[0][0] for w in words]}

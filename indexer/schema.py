@@ -1,8 +1,9 @@
 """The Whoosh schema: which article fields are searched, stored, boosted and sorted."""
 
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
 
-from indexer.analysis import french_analyzer
+from indexer.analysis import french_analyzer, term_positions, words
 
 # Fields a plain query word is looked for in. Their weight in BM25F comes from each
 # field's `field_boost`: a word in the title or a tag says more than one in the body.
@@ -18,17 +19,58 @@ FIELD_ALIASES = {
 }
 
 
+# Position -> its encoded posting value, for the terms that occur once in a field (most).
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+class FrenchText(TEXT):
+    """A TEXT field with positions whose indexing skips Whoosh's token stream.
+
+    Whoosh indexes a text by pulling one Token object per word through the analyzer chain,
+    then grouping positions by term: most of a build's time. `term_positions` does the same
+    analysis in one pass; the postings are the same bytes (tests/test_analysis.py checks it).
+    The value may also be the text's `words` already split (see `split_words`). Queries,
+    and anything else that asks for the analyzer, still use the chain.
+    """
+
+    def index(self, value, **kwargs):
+        if kwargs or type(self.format) is not Positions:
+            yield from super().index(value, **kwargs)
+            return
+        written = words(value) if isinstance(value, str) else value
+        boost, encode = self.format.field_boost, self.format.encode
+        for term, positions in term_positions(written).items():
+            if len(positions) == 1:
+                value = _ONE_POSITION.get(positions[0])
+                if value is None:
+                    value = _ONE_POSITION[positions[0]] = encode(positions)
+                yield term.encode("utf-8"), 1, boost, value
+            else:
+                yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+
+
+def split_words(document: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The document with each searched text replaced by its words (the text itself still
+    stored, through Whoosh's `_stored_<field>`), and those words by field: a build splits
+    each text once, for the index and for the lexicon."""
+    split = {name: words(document[name]) for name in SEARCHED_FIELDS if name in document}
+    ready = dict(document, **split)
+    for name in split:
+        ready[f"_stored_{name}"] = document[name]
+    return ready, split
+
+
 def make_schema() -> Schema:
     fr = french_analyzer()
     return Schema(
         # sortable: the id column maps document numbers to ids without loading stored fields.
         id=ID(stored=True, unique=True, sortable=True),
         url=STORED,
-        title=TEXT(analyzer=fr, stored=True, field_boost=3.0),
-        body=TEXT(analyzer=fr, stored=True),
-        tags=TEXT(analyzer=fr, field_boost=2.0),
-        categories=TEXT(analyzer=fr, field_boost=1.5),
-        sources=TEXT(analyzer=fr, field_boost=1.5),
+        title=FrenchText(analyzer=fr, stored=True, field_boost=3.0),
+        body=FrenchText(analyzer=fr, stored=True),
+        tags=FrenchText(analyzer=fr, field_boost=2.0),
+        categories=FrenchText(analyzer=fr, field_boost=1.5),
+        sources=FrenchText(analyzer=fr, field_boost=1.5),
         date=STORED,
         author=STORED,
         tag_list=STORED,

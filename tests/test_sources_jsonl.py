@@ -79,3 +79,13 @@ def test_html_bodies_are_cleaned(jsonl):
 def test_a_title_alone_is_an_article(jsonl):
     _, articles, _ = jsonl
     assert (articles["titre-seul"].title, articles["titre-seul"].body) == ("Un titre sans corps", "")
+
+
+def test_a_lone_surrogate_escape_is_replaced_and_the_article_kept(tmp_path):
+    # Valid JSON, but half an emoji: it cannot be encoded, and once crashed the whole build.
+    path = tmp_path / "split-emoji.jsonl"
+    path.write_text('{"id": "1", "title": "Bravo \\ud83d", "body": "Un \\udE00 texte", "tags": ["a\\ud800"]}\n'
+                    '{"id": "2", "title": "Emoji entier \\ud83d\\ude00", "body": "ok"}\n', encoding="utf-8")
+    articles = {a.id: a for a in open_source(path)}
+    assert (articles["1"].title, articles["1"].body, articles["1"].tags) == ("Bravo \ufffd", "Un \ufffd texte", ["a\ufffd"])
+    assert articles["2"].title == "Emoji entier \U0001f600"

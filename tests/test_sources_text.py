@@ -5,7 +5,11 @@ import unicodedata
 
 import pytest
 
-from indexer.sources.text import clean_html, html_body, html_to_text, labels, parse_date, plain, text_to_html
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.sources.text import (clean_html, html_body, html_to_text, labels, parse_date, plain, plain_body,
+                                  text_to_html)
 
 
 def test_blocks_are_paragraphs_and_br_is_a_newline():
@@ -110,3 +114,16 @@ def test_a_very_large_body_is_read_in_reasonable_time():
 
 def test_control_characters_are_dropped():
     assert html_to_text("<p>a\x00b\x0bc\x1fd</p>") == "abcd"
+
+
+# Characters that make paragraphs, lines, markup, entities and dropped controls, and any text.
+_TRICKY = st.lists(st.sampled_from(list("ab é\n\r\t\u00a0<>&;\x00\x0b\x1f\x7f\ufdd0\ufeff«»’-")
+                                   + ["&amp;", "<p>", "\r\n", "\n\n", " \n \n"]), max_size=40).map("".join)
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_TRICKY, _ANY_TEXT))
+def test_a_plain_body_reads_as_its_html_would(text):
+    # plain_body skips the parse of text_to_html's markup; the text must be what the parse gives.
+    assert plain_body(text) == (text_to_html(text), html_body(text_to_html(text))[1])

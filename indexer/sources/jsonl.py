@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 from indexer.sources import Reader, exclusion
-from indexer.sources.text import html_body, labels, parse_date, plain, text_to_html
+from indexer.sources.text import html_body, labels, parse_date, plain, plain_body
 
 STRING_FIELDS = ("title", "body", "body_html", "content", "url", "date", "author")
 LABEL_FIELDS = ("tags", "categories")
+
+
+# `\ud83d` alone: valid JSON, but half of an emoji that an exporter split, and no text
+# (it cannot be written as UTF-8). Pairs are joined by the JSON decoder already.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class BadRecord(ValueError):
@@ -50,8 +56,8 @@ class JsonlReader(Reader):
             self.excluded[why] += 1
             return None
         # HTML wins when both are given: its links and citations are what quote extraction reads.
-        html = fields.get("body_html") or fields.get("content") or text_to_html(fields.get("body") or "")
-        body_html, body = html_body(html)
+        html = fields.get("body_html") or fields.get("content")
+        body_html, body = html_body(html) if html else plain_body(fields.get("body") or "")
         return Article(
             id=str(fields["id"]).strip(),
             title=plain(fields.get("title") or ""),
@@ -76,6 +82,8 @@ def _decode(raw: bytes) -> dict:
         raise BadRecord(f"bad JSON: {error.msg} (column {error.colno})") from None
     if not isinstance(fields, dict):
         raise BadRecord(f"not a JSON object but {type(fields).__name__}")
+    if _SURROGATE_ESCAPE.search(raw):
+        fields = _without_lone_surrogates(fields)
     record_id = fields.get("id")
     if record_id is None or str(record_id).strip() == "":
         raise BadRecord("no id")
@@ -95,3 +103,14 @@ def _decode(raw: bytes) -> dict:
     if sources is not None and not (isinstance(sources, list) and all(isinstance(v, str) for v in sources)):
         raise BadRecord("sources must be a list of strings")
     return fields
+
+
+def _without_lone_surrogates(value):
+    """The decoded record with each lone surrogate replaced by U+FFFD, the article kept."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_lone_surrogates(v) for k, v in value.items()}
+    return value

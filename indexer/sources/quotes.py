@@ -130,6 +130,7 @@ CUE_FORMS = {
     rf"(?P<published_in>(?:(?:Le|La|Les)\s|L[{APOS}])?{ORG}){ORG_END}",
 }
 CUE_FIRST = re.compile(r"\s(?:" + "|".join(CUE_FORMS.values()) + ")")
+CITING_TAG = re.compile(r"<(?:cite|blockquote|q|a)\b", re.I)
 PARENTHESIS = re.compile(r"\((?P<inside>[^()\n]{1,120})\)")
 BARE_URL = re.compile(r"https?://[^\s<>\"'«»()\[\]]{1,300}")
 
@@ -260,6 +261,8 @@ def _named(match: re.Match, *groups: str) -> Iterator[tuple[int, str]]:
 
 def _mentions_in_markup(html: str) -> Iterator[str]:
     """`<cite>` text, `cite` attributes and outbound links, in document order."""
+    if not CITING_TAG.search(html):
+        return  # most bodies: no element worth a parse
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):

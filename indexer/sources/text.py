@@ -188,6 +188,14 @@ def text_to_html(text: str) -> str:
     return "".join("<p>" + html.escape(p, quote=False).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
 
 
+def plain_body(text: str) -> tuple[str, str]:
+    """(HTML, plain text) of a plain-text body: what `html_body(text_to_html(text))` gives,
+    without the parse (a third of reading a JSON Lines article)."""
+    markup = text_to_html(text)
+    paragraphs = (p.strip() for p in re.split(r"\n\s*\n", _UNSAFE_CHARS.sub("", text).replace("\r\n", "\n")))
+    return markup, _tidy(_PARA.join(p.replace("\n", _LINE + " ") for p in paragraphs if p))
+
+
 def plain(value: str) -> str:
     """One-line plain text for titles and labels: tags stripped, entities decoded, spaces collapsed, NFC."""
     if "<" not in value and "&" not in value:

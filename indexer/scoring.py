@@ -17,6 +17,8 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as Q
 
+from indexer.postings import read_postings, read_values
+
 B = 0.75
 K1 = 1.2
 CACHE_POSTINGS = 10_000_000  # posting entries kept per generation (12 bytes each)
@@ -54,13 +56,7 @@ class TermCache:
     def _read(self, field: str, text: str):
         ids, weights = [], []
         for leaf, offset in self.searcher.reader().leaf_readers():
-            if (field, text) not in leaf:
-                continue
-            m = leaf.postings(field, text)
-            while m.is_active():
-                ids.append(m.id() + offset)
-                weights.append(m.weight())
-                m.next()
+            read_postings(leaf, field, text, offset, ids, weights)
         return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
 
     def lengths(self, field: str) -> np.ndarray:
@@ -96,6 +92,9 @@ def evaluate(query, cache: TermCache, deadline_check=None) -> Evaluation:
         mask[ids] = True
         return Evaluation(mask, scores)
     if isinstance(query, Q.Or):
+        leaves = _term_leaves(query)
+        if leaves:  # a word in several fields, a prefix's words: summed sparse, in one pass
+            return _terms_sum(leaves, cache, n)
         parts = [evaluate(q, cache, deadline_check) for q in query.subqueries]
         mask = np.logical_or.reduce([p.mask for p in parts])
         return Evaluation(mask, np.add.reduce([p.scores for p in parts]))
@@ -121,32 +120,64 @@ def evaluate(query, cache: TermCache, deadline_check=None) -> Evaluation:
     raise TypeError(f"no vectorised evaluation for {type(query).__name__}")
 
 
+def _term_leaves(query) -> list | None:
+    """The terms of an Or made of terms only (nested Ors included), in order; else None."""
+    if isinstance(query, Q.Term):
+        return [query]
+    if not isinstance(query, Q.Or):
+        return None
+    leaves = []
+    for q in query.subqueries:
+        found = _term_leaves(q)
+        if found is None:
+            return None
+        leaves.extend(found)
+    return leaves
+
+
+def _terms_sum(terms: list, cache: TermCache, n: int) -> Evaluation:
+    """An Or of terms without a dense array per term: each term's scores at its postings,
+    summed per document by one bincount (in the terms' order, as the dense sum would)."""
+    ids, scores = [], []
+    for term in terms:
+        term_ids, weights = cache.postings(term.fieldname, term.text)
+        if len(term_ids):
+            ids.append(term_ids)
+            scores.append(_bm25(cache, term.fieldname, term.text, term_ids, weights))
+    mask = np.zeros(n, dtype=bool)
+    if not ids:
+        return Evaluation(mask, np.zeros(n, dtype=np.float64))
+    all_ids = np.concatenate(ids)
+    mask[all_ids] = True
+    return Evaluation(mask, np.bincount(all_ids, weights=np.concatenate(scores), minlength=n))
+
+
 def _phrase_docs(cache: TermCache, phrase: Q.Phrase, candidates: np.ndarray, deadline_check) -> list[int]:
     """The candidates (documents holding every word) where the words follow each other, read
-    from their positions; only these documents' positions are decoded."""
+    from their positions; only these documents' positions are decoded, a word at a time."""
     found = []
+    decode = cache.searcher.schema[phrase.fieldname].format.decode_positions
     for leaf, offset in cache.searcher.reader().leaf_readers():
-        local = candidates[(candidates >= offset) & (candidates < offset + leaf.doc_count_all())] - offset
-        if not len(local):
+        inside = (candidates >= offset) & (candidates < offset + leaf.doc_count_all())
+        local = (candidates[inside] - offset).tolist()
+        if not local:
             continue
-        matchers = [leaf.postings(phrase.fieldname, w) for w in phrase.words]
-        for i, docnum in enumerate(local.tolist()):
+        values = [read_values(leaf, phrase.fieldname, w, local) for w in phrase.words]
+        for i, docnum in enumerate(local):
             if deadline_check and not i % 512:
                 deadline_check()
-            positions = []
-            for m in matchers:
-                m.skip_to(docnum)
-                positions.append(m.value_as("positions"))
-            if _in_order(positions, phrase.slop):
+            if _in_order((decode(column[i]) for column in values), phrase.slop):
                 found.append(docnum + offset)
     return found
 
 
-def _in_order(positions: list[list[int]], slop: int) -> bool:
+def _in_order(positions, slop: int) -> bool:
     """Whether some position of the first word starts a run where each next word comes at most
-    `slop` positions after the previous one (slop 1: right after)."""
-    starts = positions[0]
-    for following in positions[1:]:
+    `slop` positions after the previous one (slop 1: right after). `positions` is an iterable
+    of each word's positions, consumed only as far as needed."""
+    words = iter(positions)
+    starts = next(words)
+    for following in words:
         later = set(following)
         starts = [q for p in starts for q in range(p + 1, p + slop + 1) if q in later]
         if not starts:

@@ -7,6 +7,7 @@ only markup added is `<mark>` around matched words. Only the shown results get o
 from __future__ import annotations
 
 from html import escape
+from itertools import islice
 
 from indexer.analysis import normalize, word_matches
 from indexer.query import Highlight
@@ -42,6 +43,8 @@ def _matched_words(head: str, highlight: Highlight, window: int):
     """The words of `head` as `(offset, word)`, and for each matched word the `(start, end,
     term)` of its matched pieces. Reading stops early once a window holds every query term:
     no later window can be better, and most bodies are read only up to their first match."""
+    if not highlight.stems and not highlight.prefixes:  # nothing to mark (no query): the opening
+        return [(m.start(), m.group()) for m in islice(word_matches(head), window + 1)], {}
     words: list[tuple[int, str]] = []
     marks: dict[int, list] = {}
     hits: list[int] = []

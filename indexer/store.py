@@ -8,6 +8,7 @@ because a Whoosh searcher caches and is not meant to be shared between threads.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from pathlib import Path
@@ -62,6 +63,7 @@ class Generation:
         """Loaded on first use: only prefixes, completions and corrections need it."""
         if self._lexicon is None:
             self._lexicon = Lexicon.load(self.folder)
+            gc.freeze()  # see IndexStore.current
         return self._lexicon
 
     def info(self) -> dict:
@@ -96,8 +98,15 @@ class IndexStore:
             return self._generation
         with self._lock:
             if stamp != self._stamp or self._generation is None:
+                # A generation's objects (the lexicon's word lists, Whoosh's readers) live as
+                # long as it is served: frozen, Python's full collections stop walking them
+                # (a 10-50 ms pause in some search). Unfrozen at the next switch, so that the
+                # old generation's objects can be collected.
+                gc.unfreeze()
                 self._generation = self._open()
                 self._stamp = stamp
+                gc.collect()
+                gc.freeze()
             return self._generation
 
     def _open(self) -> Generation:

@@ -251,14 +251,21 @@ def word_spans(text: str):
         yield start, m.end(), text[start:m.end()]
 
 
-def word_matches(text: str):
-    """The words of an already normalized text, as regex matches (offsets and text)."""
-    return _WORD.finditer(text)
+def word_matches(text: str, start: int = 0):
+    """The words of an already normalized text (from `start`, between two words), as regex
+    matches (offsets and text)."""
+    return _WORD.finditer(text, start)
+
+
+def word_list(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """The words of an already normalized text (`words` without the normalization), or of
+    `text[start:end]` when that part starts and ends between words."""
+    return _WORD.findall(text, start, len(text) if end is None else end)
 
 
 def words(text: str) -> list[str]:
     """The words of a text as written (elided articles still attached)."""
-    return _WORD.findall(normalize(text))
+    return word_list(normalize(text))
 
 
 @lru_cache(maxsize=500_000)

@@ -30,6 +30,24 @@ _ITEM = re.compile(r'(?P<neg>-)?(?:(?P<field>[^\W\d_]+):)?(?:"(?P<phrase>[^"]*)"
 _WILDCARDS = re.compile(r"[*?]")
 
 
+# Every word a snippet has looked at, by its terms as a query reads them (`salari` ->
+# {"salariés", "Salarié", ...}): the words of a text that a query matches are then found
+# by set intersections, in C, rather than word by word.
+_WORDS_OF: dict[str, set[str]] = {}
+_SEEN: set[str] = set()
+_MAX_SEEN = 500_000
+
+
+def _learn(words: set[str]) -> None:
+    if len(_SEEN) + len(words) > _MAX_SEEN:
+        _SEEN.clear()
+        _WORDS_OF.clear()
+    for word in words:
+        for piece in analyze_word(word, False):
+            _WORDS_OF.setdefault(piece.term, set()).add(word)
+    _SEEN.update(words)
+
+
 @dataclass
 class Highlight:
     """What a snippet marks: stems of the query's words and folded prefixes."""
@@ -48,6 +66,18 @@ class Highlight:
                 (p.start, p.end, p.term) for p in analyze_word(word, False)
                 if p.term in self.stems or (prefixes and p.folded.startswith(prefixes)))
         return found
+
+    def matched(self, words: set[str]) -> dict[str, tuple]:
+        """`pieces` of those of `words` this query matches, the others left out."""
+        if self.prefixes:
+            return {w: found for w in words if (found := self.pieces(w))}
+        unseen = words.difference(_SEEN)
+        if unseen:
+            _learn(unseen)
+        hits: set[str] = set()
+        for stem in self.stems:
+            hits |= words.intersection(_WORDS_OF.get(stem, ()))
+        return {w: self.pieces(w) for w in hits}
 
 
 @dataclass

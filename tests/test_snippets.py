@@ -51,3 +51,28 @@ def test_empty_and_huge_bodies():
     assert make_snippet("", hl("ovh")) == ""
     huge = ("remplissage " * 2_000_000) + "ovh"
     assert "<mark>" not in make_snippet(huge, hl("ovh"))  # only the head of a huge article is scanned
+
+
+def test_a_match_far_into_a_long_text_is_found_and_the_snippet_says_more_follows():
+    # The text is read a chunk at a time: the best window may start in a later chunk, and
+    # reading stops SCAN_AFTER_FIRST_MATCH words past the first match.
+    filler = " ".join(f"mot{i}" for i in range(1500))
+    text = f"ovh au début. {filler} ovh hébergeur roubaix ensemble. {filler}"
+    out = make_snippet(text, hl("ovh", "hébergeur", "roubaix"))
+    assert "<mark>ovh</mark> au début" in out  # the better window is past the reading limit
+    out = make_snippet(f"{filler} ovh hébergeur roubaix. {filler}", hl("ovh", "roubaix"))
+    assert out.startswith("… mot1496 ") and "<mark>ovh</mark> hébergeur <mark>roubaix</mark>" in out
+    assert out.endswith(" …")
+
+
+def test_an_empty_query_shows_the_opening_words():
+    text = " ".join(f"mot{i}" for i in range(100))
+    assert make_snippet(text, Highlight()) == " ".join(f"mot{i}" for i in range(40)) + " …"
+    assert make_snippet("deux mots", Highlight()) == "deux mots"
+
+
+def test_matched_words_are_those_with_matching_pieces():
+    words = {"l'entreprise", "Entreprises", "micro-entreprise", "entrepris", "OVH", "d'OVH", "le", "rien"}
+    for highlight in (hl("entreprise", "ovh"), hl("micro-entreprise"), hl("rien")):
+        expected = {w: highlight.pieces(w) for w in words if highlight.pieces(w)}
+        assert highlight.matched(set(words)) == expected and expected

@@ -88,9 +88,16 @@ def _pick(rng: random.Random, pool: list, k: int) -> list:
     return pool[:k]
 
 
-def build_mix(corpus: Path, per_kind: int = 17, seed: int = SEED) -> list[dict]:
-    """The query mix: per_kind queries of each kind, in a fixed interleaved order."""
-    vocab = Vocabulary(_read_articles(corpus, SAMPLE_ARTICLES))
+def sample_vocabulary(corpus: Path) -> Vocabulary:
+    """The vocabulary the queries are drawn from (the corpus's first SAMPLE_ARTICLES articles)."""
+    return Vocabulary(_read_articles(corpus, SAMPLE_ARTICLES))
+
+
+def build_mix(corpus: Path, per_kind: int = 17, seed: int = SEED, vocab: Vocabulary | None = None) -> list[dict]:
+    """The query mix: per_kind queries of each kind, in a fixed interleaved order. `vocab`, if
+    given, must be `sample_vocabulary(corpus)` (built once by a caller drawing many mixes)."""
+    if vocab is None:
+        vocab = sample_vocabulary(corpus)
     rng = random.Random(seed)
     by_kind: dict[str, list[dict]] = {}
 
@@ -203,19 +210,69 @@ def build_mix(corpus: Path, per_kind: int = 17, seed: int = SEED) -> list[dict]:
     return mix
 
 
-def http_pool(corpus: Path, size: int = 1500) -> list[dict]:
-    """Many distinct requests of the same kinds, for HTTP load without the answer cache helping:
-    each is sent once. Drawn like the mix, with other seeds, without duplicates."""
-    pool, seen = [], set()
-    seed = 1000
-    while len(pool) < size and seed < 1010:
-        for q in build_mix(corpus, per_kind=40, seed=seed):
+POOL_SEEDS = range(1000, 1400)
+POOL_PER_KIND = 100
+POOL_SHUFFLE_SEED = 7
+
+
+def http_pool(corpus: Path, size: int = 20000, per_kind: int = POOL_PER_KIND) -> list[dict]:
+    """Many distinct requests of the mix's kinds, for HTTP load without the answer cache helping
+    (each is meant to be sent once): drawn like the mix with other seeds (the vocabulary built
+    once), without duplicate (q, filters) pairs, as evenly across kinds as the sample's vocabulary
+    allows, then shuffled so that any stretch of the pool has about the pool's share of each kind.
+
+    Some kinds run dry (from the 1k sample: `common` ~230 distinct words, `inflected` and
+    `accented` ~1,600-1,700, `empty_facets` and `prefix` ~2,200-2,500): seeds are drawn until every
+    kind has an equal share of `size` (the shortfall of the kinds that ran dry spread over the
+    others) or has gained nothing for 10 seeds. Deterministic; `pool_kinds()` counts the kinds.
+    The default size, 20,000 (~5 s), is enough for 1,000 requests/s over 20 s."""
+    vocab = sample_vocabulary(corpus)
+    by_kind: dict[str, list[dict]] = {k: [] for k in KINDS}
+    last_growth = {k: POOL_SEEDS[0] for k in KINDS}
+    seen = set()
+    level = 0
+    for seed in POOL_SEEDS:
+        for q in build_mix(corpus, per_kind=per_kind, seed=seed, vocab=vocab):
             key = (q["q"], json.dumps(q["filters"], sort_keys=True))
             if key not in seen:
                 seen.add(key)
-                pool.append(q)
-        seed += 1
-    return pool[:size]
+                by_kind.setdefault(q["kind"], []).append(q)
+                last_growth[q["kind"]] = seed
+        level = _level({k: len(v) for k, v in by_kind.items()}, size)
+        if all(len(v) >= level or seed - last_growth[k] >= 10 for k, v in by_kind.items()):
+            break
+    take = {k: min(len(v), level) for k, v in by_kind.items()}
+    excess = sum(take.values()) - size
+    for k in reversed(list(take)):  # the water level overshoots by less than one a kind
+        if excess <= 0:
+            break
+        if take[k] == level and level > 0:
+            take[k] -= 1
+            excess -= 1
+    pool = [q for k, v in by_kind.items() for q in v[:take[k]]]
+    random.Random(POOL_SHUFFLE_SEED).shuffle(pool)
+    return pool
+
+
+def _level(supply: dict[str, int], size: int) -> int:
+    """The smallest share L such that taking min(supply, L) of each kind gives `size` requests
+    (or everything, if the supply is smaller)."""
+    if sum(supply.values()) <= size:
+        return max(supply.values(), default=0)
+    lo, hi = 0, max(supply.values())
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sum(min(n, mid) for n in supply.values()) >= size:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def pool_kinds(pool: list[dict]) -> dict[str, int]:
+    """Count of each kind in a list of queries, in the order of KINDS."""
+    counts = Counter(q["kind"] for q in pool)
+    return {k: counts[k] for k in KINDS if counts[k]}
 
 
 def main(argv=None) -> int:

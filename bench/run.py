@@ -134,16 +134,23 @@ def machine() -> dict:
             "load_before": os.getloadavg()}
 
 
+_POOLS: dict[Path, list[dict]] = {}
+
+
 def run_size(n: int, args, engine: Engine, results: dict) -> None:
     label = size_label(n)
     corpus = corpus_mod.ensure_corpus(n, log=log)
     res = results["sizes"].setdefault(label, {"articles": n})
     per_kind = 4 if args.quick else args.per_kind
     mix = queries_mod.build_mix(corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus, per_kind=per_kind)
-    pool = queries_mod.http_pool(corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus)
+    pool_corpus = corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus
+    if pool_corpus not in _POOLS:  # the same for every size from 1k: drawn once (a few seconds)
+        _POOLS[pool_corpus] = queries_mod.http_pool(pool_corpus)
+    pool = _POOLS[pool_corpus]
     mix_keys = {(q["q"], json.dumps(q["filters"], sort_keys=True)) for q in mix}
     pool = [q for q in pool if (q["q"], json.dumps(q["filters"], sort_keys=True)) not in mix_keys]
     warmup, http_pool = pool[:12], pool[12:]
+    res["http_pool"] = {"size": len(http_pool), "kinds": queries_mod.pool_kinds(http_pool)}
     qfile = OUT / f"queries-{label}.json"
     qfile.write_text(json.dumps({"queries": mix, "warmup": warmup}, ensure_ascii=False), encoding="utf-8")
     res["queries"] = len(mix)
@@ -165,11 +172,13 @@ def run_size(n: int, args, engine: Engine, results: dict) -> None:
     search = step(engine, sys.executable, "search-project", OUT / f"r-search-{label}.json", timeout,
                   index=idx, queries=qfile, rounds=args.rounds)
     res["search"] = {"summary": summarize(search["samples"]), "answers": search["answers"],
+                     "first_round": summarize(search["samples"][:len(mix)])["overall"],
                      "peak_rss_mb": search["peak_rss_mb"], "whoosh": search["whoosh"]}
     log(f"{label}: project search p50 {res['search']['summary']['overall']['p50']:.1f} ms")
     fsearch = step(engine, sys.executable, "search-fts5", OUT / f"r-fts5search-{label}.json", timeout,
                    index=db, queries=qfile, rounds=args.rounds)
-    res["fts5_search"] = {"summary": summarize(fsearch["samples"]), "answers": fsearch["answers"]}
+    res["fts5_search"] = {"summary": summarize(fsearch["samples"]), "answers": fsearch["answers"],
+                          "first_round": summarize(fsearch["samples"][:len(mix)])["overall"]}
     log(f"{label}: FTS5 search p50 {res['fts5_search']['summary']['overall']['p50']:.1f} ms")
 
     if args.fork_python and n <= args.fork_max:
@@ -203,7 +212,8 @@ def run_size(n: int, args, engine: Engine, results: dict) -> None:
         cached = [next(q for q in mix if q["kind"] == k) for k in KINDS if any(q["kind"] == k for q in mix)]
         log(f"{label}: HTTP load against archive-search serve (2 workers)")
         res["http"] = http_load.measure(serve, port, engine.root, engine.env(), OUT / f"serve-{label}.log",
-                                        http_pool, cached, args.concurrency, args.http_seconds, args.cached_seconds)
+                                        http_pool, cached, args.concurrency, args.http_seconds, args.cached_seconds,
+                                        latency=mix, warmup=warmup)
         port = http_load.free_port()
         fts5_serve = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
                       "--access-logfile", "-", "bench.fts5_app:app"]
@@ -212,17 +222,17 @@ def run_size(n: int, args, engine: Engine, results: dict) -> None:
         log(f"{label}: HTTP load against FTS5 (gunicorn, 2 workers)")
         res["fts5_http"] = http_load.measure(fts5_serve, port, engine.root, env, OUT / f"fts5-serve-{label}.log",
                                              http_pool, cached, args.concurrency, args.http_seconds,
-                                             args.cached_seconds)
+                                             args.cached_seconds, latency=mix, warmup=warmup)
         for side in ("http", "fts5_http"):
-            unc = res[side]["uncached"]
-            lat = unc.pop("latencies_ms")
-            unc.update(p50_ms=pct(lat, 50), p95_ms=pct(lat, 95), p99_ms=pct(lat, 99))
-            cac = res[side]["cached"]
-            if "latencies_ms" in cac:
-                lat = cac.pop("latencies_ms")
-                cac.update(p50_ms=pct(lat, 50), p95_ms=pct(lat, 95), p99_ms=pct(lat, 99))
-        log(f"{label}: HTTP uncached {res['http']['uncached']['rps']:.0f} req/s, cached "
-            f"{res['http']['cached']['rps']:.0f} req/s")
+            for run in res[side].values():
+                if "latencies_ms" in run:
+                    lat = run.pop("latencies_ms")
+                    run.update(p50_ms=pct(lat, 50), p95_ms=pct(lat, 95), p99_ms=pct(lat, 99))
+        for side, name in (("http", "project"), ("fts5_http", "FTS5")):
+            h = res[side]
+            log(f"{label}: {name} HTTP latency p50 {h['latency']['p50_ms']:.1f} ms, uncached "
+                f"{h['uncached']['rps']:.0f} req/s ({h['uncached']['requests']} requests, "
+                f"{h['uncached'].get('repeats', 0)} repeats), cached {h['cached']['rps']:.0f} req/s")
 
 
 # ---------------------------------------------------------------- report
@@ -242,6 +252,18 @@ def _ratio(a, b) -> str:
         return "–"
     r = a / b
     return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def _diff(a, b) -> str:
+    if a is None or b is None:
+        return "–"
+    return f"{a - b:+.1f}"
+
+
+def _requests(run: dict) -> str:
+    """The requests cell: the count, and the repeats if an uncached pool ran out."""
+    repeats = run.get("repeats") or 0
+    return f"{run['requests']}" + (f" ({repeats} repeats)" if repeats else "")
 
 
 def _zero_share(answers: list[dict], kind: str | None = None) -> str:
@@ -320,14 +342,29 @@ def report(results: dict) -> str:
                       "|---|---|---|---|---|---|---|---|"]
             for mode in ("uncached", "cached"):
                 p, q = r["http"][mode], r["fts5_http"][mode]
-                lines += [f"| project, {mode} | {p['client']} | {p['requests']} | {p['errors']} | {_f(p['p50_ms'])} | "
+                lines += [f"| project, {mode} | {p['client']} | {_requests(p)} | {p['errors']} | {_f(p['p50_ms'])} | "
                           f"{_f(p['p95_ms'])} | {_f(p['p99_ms'])} | {_f(p['rps'])} |",
-                          f"| FTS5, {mode} | {q['client']} | {q['requests']} | {q['errors']} | {_f(q['p50_ms'])} | "
+                          f"| FTS5, {mode} | {q['client']} | {_requests(q)} | {q['errors']} | {_f(q['p50_ms'])} | "
                           f"{_f(q['p95_ms'])} | {_f(q['p99_ms'])} | {_f(q['rps'])} |",
                           f"| **ratio project/FTS5**, {mode} | | | | {_ratio(p['p50_ms'], q['p50_ms'])} | "
                           f"{_ratio(p['p95_ms'], q['p95_ms'])} | {_ratio(p['p99_ms'], q['p99_ms'])} | "
                           f"{_ratio(p['rps'], q['rps'])} |"]
-            lines += ["", results["http_note"], ""]
+            lines.append("")
+            if "latency" in r["http"]:
+                lines += ["### Over HTTP, one client at a time (latency)", "",
+                          "The in-process query mix, each query once, one request at a time, uncached; beside it "
+                          "the first in-process pass over the same queries (same warm-up, each query once). ms.", "",
+                          "| engine | requests | errors | HTTP p50 | p95 | p99 | in-process p50 | p99 | "
+                          "HTTP − in-process p50 (ms) | HTTP − in-process p99 (ms) |",
+                          "|---|---|---|---|---|---|---|---|---|---|"]
+                for name, side, search in (("project", "http", "search"), ("FTS5", "fts5_http", "fts5_search")):
+                    h = r[side]["latency"]
+                    i = r[search].get("first_round") or r[search]["summary"]["overall"]
+                    lines.append(f"| {name} | {h['requests']} | {h['errors']} | {_f(h['p50_ms'])} | "
+                                 f"{_f(h['p95_ms'])} | {_f(h['p99_ms'])} | {_f(i['p50'])} | {_f(i['p99'])} | "
+                                 f"{_diff(h['p50_ms'], i['p50'])} | {_diff(h['p99_ms'], i['p99'])} |")
+                lines.append("")
+            lines += [results["http_note"], ""]
 
     forks = [(label, r) for label, r in results["sizes"].items() if "fork" in r]
     if forks:
@@ -376,6 +413,48 @@ def report(results: dict) -> str:
     return "\n".join(lines)
 
 
+def http_note(results: dict, args) -> str:
+    """What the HTTP tables measure, from what the run actually did (pool, client, repeats)."""
+    with_http = [(label, r) for label, r in results["sizes"].items() if "http" in r]
+    if not with_http:
+        return ""
+    label, r = with_http[0]
+    pool = r["http_pool"]
+    kinds = ", ".join(f"{k} {n}" for k, n in pool["kinds"].items())
+    if all(r[side]["uncached"]["client"].startswith("wrk") for _, r in with_http for side in ("http", "fts5_http")):
+        method = (f"wrk ({2 * args.concurrency} connections, 2 threads) for {int(args.http_seconds)} s over a pool "
+                  "of distinct requests split into disjoint slices, one per wrk thread (request i to thread i mod 2), "
+                  "each thread walking its slice in order, so each request is sent at most once unless a slice "
+                  "runs out (then the thread wraps around and the repeats may hit the answer cache)")
+    else:
+        method = (f"the Python client ({args.concurrency} threads; wrk not found) sending each request of a pool of "
+                  f"distinct requests once, for at most {args.http_seconds:.0f} s")
+    repeats = [f"{name} {lab}: {r[side]['uncached']['requests']} requests, {r[side]['uncached']['repeats']} repeats"
+               for lab, r in with_http for side, name in (("http", "project"), ("fts5_http", "FTS5"))
+               if r[side]["uncached"].get("repeats")]
+    lines = [
+        f"Uncached: {method}. The pool: {pool['size']:,} distinct (query, filters) pairs drawn like the mix "
+        f"(`bench.queries.http_pool`, other seeds, none in the mix nor among the warm-up queries), as evenly "
+        f"across kinds as the 1,000-article sample allows, shuffled; per kind: {kinds}. "
+        + ("The pool was too small for the run: " + "; ".join(repeats) + ". " if repeats else
+           "No request was repeated (the pool was larger than every run's request count). ")
+        + "The server's answer cache (searchweb.engine.AnswerCache) keys on the parsed request, so an unknown "
+        "cache-busting parameter would still hit it: distinct queries are the only way to miss.",
+        "Latency: before the concurrent loads, the 12 warm-up queries (twice) then the in-process mix "
+        f"({r['queries']} queries, distinct from the pool, so uncached) sent once each, one request at a time by "
+        "the Python client (a new connection each, as gunicorn's sync workers close it); compared with the "
+        "first in-process pass over the same queries after the same warm-up (the in-process table pools "
+        f"{args.rounds} round(s)). The difference is Flask, JSON, gunicorn, the client and the 2 workers each "
+        "reading its own posting lists.",
+        f"Cached: the first query of each kind, each already asked 4 times, then repeated for "
+        f"{args.cached_seconds} s ({r['http']['cached']['client']}; that set includes the plain empty query, "
+        "whose facet counts cover every article: the costliest FTS5 query, hence FTS5 \"cached\" slower than "
+        "its uncached pool). FTS5 runs behind the same stack (Flask, gunicorn, 2 sync workers, access log on) with no answer cache, so its \"cached\" "
+        "run is only SQLite's page cache. Client and server share the 2 cores.",
+    ]
+    return "\n\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1k,10k")
@@ -389,7 +468,8 @@ def main(argv=None) -> int:
     ap.add_argument("--engine-ref", default=None, help="measure the engine of this git ref instead of the work tree")
     ap.add_argument("--profile", action="store_true", help="cProfile the search and the build of the largest size")
     ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--http-seconds", type=float, default=20.0, help="time limit of the uncached HTTP load")
+    ap.add_argument("--http-seconds", type=float, default=20.0,
+                    help="duration of the uncached HTTP load (whole seconds; wrk -d)")
     ap.add_argument("--cached-seconds", type=int, default=10)
     ap.add_argument("--step-timeout", type=float, default=3600)
     ap.add_argument("--out", type=Path, default=OUT / "BENCHMARKS.md")
@@ -424,14 +504,7 @@ def main(argv=None) -> int:
         f"{q} queries ({q // len(KINDS)} of each of {len(KINDS)} kinds, `python -m bench.queries`), drawn from the "
         f"first 1,000 articles (the same for every size); {args.rounds} round(s) after 12 warm-up queries, so each "
         f"kind has {args.rounds * (q // len(KINDS))} samples (p99 of a kind is close to its maximum).")
-    results["http_note"] = (
-        f"Uncached: distinct requests (not in the mix), each sent once by {args.concurrency} client threads, "
-        f"for at most {args.http_seconds:.0f} s. The server's answer cache (searchweb.engine.AnswerCache) keys on "
-        "the parsed request, so an unknown cache-busting parameter would still hit it: distinct queries are the "
-        "only way to miss. Cached: the first query of each kind, each already asked 4 times, then repeated for "
-        f"{args.cached_seconds} s (that set includes the plain empty query, whose facet counts cover every "
-        "article: the costliest FTS5 query, hence FTS5 \"cached\" slower than its uncached pool). FTS5 runs behind the same stack (Flask, gunicorn, 2 sync workers, access log on) "
-        "with no answer cache, so its \"cached\" run is only SQLite's page cache. Client and server share the 2 cores.")
+    results["http_note"] = http_note(results, args)
     results["seconds"] = time.monotonic() - started
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (OUT / f"results-{stamp}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

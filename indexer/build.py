@@ -32,6 +32,10 @@ CATALOG = "catalog.json"
 # it is far more likely a truncated export than a real deletion of most articles.
 SHRINK_LIMIT = 0.5
 
+# Incremental builds add a segment to each shard they change (merging none, see shards.py);
+# a shard with this many is rebuilt in full, so searches never read through many segments.
+MAX_SEGMENTS = 8
+
 Progress = Callable[[int, int], None]
 
 
@@ -182,13 +186,17 @@ def _refuse_if_suspicious(count: int, live_count: int, allow_shrink: bool) -> No
 
 
 def _previous_catalog(folder: Path, meta: dict) -> dict | None:
-    """The live generation's catalog, when its analysis and layout match this code's and its
-    files are sound; else None (a full build: damage is never copied into a new generation)."""
+    """The live generation's catalog, when its analysis and layout match this code's, its
+    files are sound and its shards hold few segments; else None (a full build: damage is
+    never copied into a new generation)."""
     try:
         if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
                 or not meta.get("shards")):
             return None
         generations.verify(folder)
+        segments = max(len(shards.segment_sizes(p)) for p in shards.shard_dirs(folder, meta["shards"]))
+        if segments >= MAX_SEGMENTS:
+            return None
         return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
     except (OSError, ValueError, generations.CorruptGeneration):
         return None

@@ -28,18 +28,22 @@ class FrenchText(TEXT):
 
     Whoosh indexes a text by pulling one Token object per word through the analyzer chain,
     then grouping positions by term: most of a build's time. `term_positions` does the same
-    analysis in one pass; the postings are the same bytes (tests/test_analysis.py checks it).
-    The value may also be the text's `words` already split (see `split_words`). Queries,
-    and anything else that asks for the analyzer, still use the chain.
+    analysis in one pass; the postings are the same bytes (tests/test_index_writing.py checks
+    it). The value may also be the text's `words` already split, or its terms with their
+    positions (see `analyse_texts`). Queries, and anything else that asks for the analyzer,
+    still use the chain.
     """
 
     def index(self, value, **kwargs):
         if kwargs or type(self.format) is not Positions:
             yield from super().index(value, **kwargs)
             return
-        written = words(value) if isinstance(value, str) else value
+        if isinstance(value, dict):
+            terms = value
+        else:
+            terms = term_positions(words(value) if isinstance(value, str) else value)
         boost, encode = self.format.field_boost, self.format.encode
-        for term, positions in term_positions(written).items():
+        for term, positions in terms.items():
             if len(positions) == 1:
                 value = _ONE_POSITION.get(positions[0])
                 if value is None:
@@ -49,15 +53,17 @@ class FrenchText(TEXT):
                 yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
 
-def split_words(document: dict) -> tuple[dict, dict[str, list[str]]]:
-    """The document with each searched text replaced by its words (the text itself still
-    stored, through Whoosh's `_stored_<field>`), and those words by field: a build splits
-    each text once, for the index and for the lexicon."""
+def analyse_texts(document: dict) -> tuple[dict, dict[str, list[str]], dict[str, dict[str, list[int]]]]:
+    """Analyses each searched text of a document once, for everything a build makes of it:
+    the document for Whoosh's `add_document` (each text replaced by its terms and positions,
+    the text itself still stored through Whoosh's `_stored_<field>`), the words of each text
+    (the lexicon), and the terms of each text (the posting arrays)."""
     split = {name: words(document[name]) for name in SEARCHED_FIELDS if name in document}
-    ready = dict(document, **split)
+    terms = {name: term_positions(written) for name, written in split.items()}
+    ready = dict(document, **terms)
     for name in split:
         ready[f"_stored_{name}"] = document[name]
-    return ready, split
+    return ready, split, terms
 
 
 def make_schema() -> Schema:

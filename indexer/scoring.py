@@ -27,9 +27,10 @@ CACHE_POSTINGS = 10_000_000  # posting entries kept per generation (12 bytes eac
 class TermCache:
     """Posting lists as arrays and per-field document lengths, for one generation's searcher."""
 
-    def __init__(self, searcher, live: np.ndarray):
+    def __init__(self, searcher, live: np.ndarray, arrays: dict | None = None):
         self.searcher = searcher
         self.live = live  # documents not deleted
+        self.arrays = arrays or {}  # segment id -> SegmentArrays (segment_arrays.py)
         self.size = searcher.doc_count_all()
         self._postings: OrderedDict = OrderedDict()
         self._entries = 0
@@ -54,10 +55,26 @@ class TermCache:
         return found
 
     def _read(self, field: str, text: str):
-        ids, weights = [], []
+        """From each segment's posting arrays, else from Whoosh (postings.py); deleted
+        documents dropped (Whoosh leaves them out itself, the arrays keep them)."""
+        id_parts, weight_parts = [], []
         for leaf, offset in self.searcher.reader().leaf_readers():
-            read_postings(leaf, field, text, offset, ids, weights)
-        return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
+            arrays = self.arrays.get(leaf.segment().segment_id())
+            if arrays is not None:
+                ids, weights = arrays.postings(field, text)
+                id_parts.append(ids + np.int32(offset))
+                weight_parts.append(weights)
+            else:
+                ids, weights = [], []
+                read_postings(leaf, field, text, offset, ids, weights)
+                id_parts.append(np.array(ids, dtype=np.int32))
+                weight_parts.append(np.array(weights, dtype=np.float32))
+        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int32)
+        weights = np.concatenate(weight_parts).astype(np.float64) if weight_parts else np.zeros(0)
+        live = self.live[ids]
+        if not live.all():
+            ids, weights = ids[live], weights[live]
+        return ids, weights
 
     def lengths(self, field: str) -> np.ndarray:
         """Every document's length in `field`, as Whoosh stores it (for BM25's normalisation)."""

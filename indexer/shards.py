@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import multiprocessing
 import os
 import signal
@@ -19,14 +20,15 @@ import zlib
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.reading import MultiReader
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import MultiReader
 from whoosh.writing import SegmentWriter
 
 from indexer.errors import BuildFailed
 from indexer.generations import NoSpace
 from indexer.lexicon import LexiconBuilder
-from indexer.schema import make_schema, split_words
+from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
+from indexer.segment_arrays import ArraysWriter, SegmentArrays
 
 PREFIX = "shard-"
 BATCH = 64       # documents sent to a shard process at a time
@@ -43,6 +45,17 @@ def shard_dirs(folder: Path, shards: int) -> list[Path]:
 
 def default_shards() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def open_arrays(folder: Path, shards: int) -> dict[str, SegmentArrays]:
+    """Segment id -> posting arrays, for the segments of the generation's shards that have them."""
+    found = {}
+    for path in shard_dirs(folder, shards):
+        for segment in segment_sizes(path):
+            arrays = SegmentArrays.load(path, segment)
+            if arrays is not None:
+                found[segment] = arrays
+    return found
 
 
 def open_reader(folder: Path, shards: int):
@@ -175,6 +188,10 @@ def _die_with_parent() -> None:
 
 def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) -> None:
     _die_with_parent()
+    # The writer holds a million small tuples (Whoosh's posting pool) and lists (the posting
+    # arrays), none in a reference cycle: the cyclic collector would walk them over and over
+    # (7% of a shard's time) to free nothing. This process ends with its commit.
+    gc.disable()
     if lock_fd is not None:
         os.close(lock_fd)  # the lock belongs to the build process alone
     try:
@@ -188,18 +205,21 @@ def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) ->
         # compression=1: zlib's fastest level packs posting blocks within 2% of the default 3.
         writer = _ShardWriter(ix, limitmb=1024, codec=W3Codec(compression=1))
         vocabulary = LexiconBuilder()
+        arrays = ArraysWriter()
+        boosts = {name: ix.schema[name].format.field_boost for name in SEARCHED_FIELDS}
         while True:
             item = queue.get()
             if item[0] == "commit":
-                writer.commit(optimize=item[1])
+                _commit(path, writer, arrays, optimize=item[1])
                 results.put(("done", vocabulary.export()))
                 return
             for op, payload in item:
                 if op == "delete":
                     writer.delete_by_term("id", payload)
                     continue
-                document, split = split_words(payload)
+                document, split, terms = analyse_texts(payload)
                 vocabulary.add(split["title"] + split["body"] + split["tags"] + split["sources"])
+                arrays.add_document({name: (boosts[name], found) for name, found in terms.items()})
                 if op == "update":
                     writer.update_document(**document)
                 else:
@@ -207,6 +227,26 @@ def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) ->
     except BaseException as e:
         results.put(("error", (getattr(e, "errno", None), traceback.format_exc(limit=3).strip().splitlines()[-1])))
         sys.exit(1)  # the build reports why, in one line; no traceback of this process on stderr
+
+
+def _commit(path: Path, writer, arrays: ArraysWriter, optimize: bool) -> None:
+    """Commits the shard, and writes the posting arrays of the segment the commit made.
+
+    A full build optimizes (its one new segment is the whole shard); an incremental one
+    adds a segment and merges nothing, so that every segment keeps the arrays written with
+    it (build.py starts over in full once a shard holds too many segments)."""
+    before = set(segment_sizes(path)) if not optimize else set()
+    writer.commit(optimize=optimize, merge=False)
+    made = {segment: size for segment, size in segment_sizes(path).items() if segment not in before}
+    if arrays.documents and list(made.values()) == [arrays.documents]:
+        arrays.write(path, next(iter(made)))
+
+
+def segment_sizes(path: Path) -> dict[str, int]:
+    """Segment id -> document count (deleted ones included) of a shard's Whoosh index."""
+    with whoosh_index.open_dir(str(path)).reader() as reader:
+        return {leaf.segment().segment_id(): leaf.doc_count_all() for leaf, _ in reader.leaf_readers()
+                if leaf.doc_count_all()}
 
 
 def _failure(error_number, summary: str) -> Exception:

@@ -38,6 +38,7 @@ class Generation:
         self.shards = self.meta["shards"]
         self._reader().close()  # fail now, not at the first search, if a shard cannot be opened
         self.columns = Columns.load(folder)
+        self.arrays = shards.open_arrays(folder, self.shards)  # memory-mapped, shared by the threads
         self._local = threading.local()
         self._lexicon = None
         self._size: int | None = None
@@ -47,7 +48,7 @@ class Generation:
         if s is None:
             s = Searcher(self._reader(), weighting=BM25F(B=scoring.B, K1=scoring.K1))
             self._local.searcher = s
-            self._local.terms = scoring.TermCache(s, self.columns.live)
+            self._local.terms = scoring.TermCache(s, self.columns.live, self.arrays)
         return s
 
     def term_cache(self) -> scoring.TermCache:

@@ -1,7 +1,7 @@
 """The build's fast paths write exactly what Whoosh's own paths would.
 
-The shard processes skip Whoosh's token stream (`FrenchText.index`), split each text once
-(`split_words`), read field lengths once at commit (`_ShardWriter`) and count the lexicon
+The shard processes skip Whoosh's token stream (`FrenchText.index`), analyse each text once
+(`analyse_texts`), read field lengths once at commit (`_ShardWriter`) and count the lexicon
 with set operations: each is checked here against the plain way on real text.
 """
 
@@ -16,7 +16,8 @@ from whoosh.writing import SegmentWriter
 from indexer.analysis import spelling, words
 from indexer.build import _document
 from indexer.lexicon import LexiconBuilder
-from indexer.schema import SEARCHED_FIELDS, make_schema, split_words
+from indexer.analysis import term_positions
+from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
 from indexer.shards import _ShardWriter
 from indexer.sources import open_source
 
@@ -40,15 +41,17 @@ def test_french_text_postings_are_those_of_the_whoosh_chain(texts, name):
         expected = sorted(TEXT.index(field, text))  # Whoosh's way: a Token per word
         assert sorted(field.index(text)) == expected
         assert sorted(field.index(words(text))) == expected  # the text already split
+        assert sorted(field.index(term_positions(words(text)))) == expected  # already analysed
 
 
-def test_split_words_splits_the_searched_texts_and_stores_them_as_written():
+def test_analyse_texts_analyses_the_searched_texts_once_and_stores_them_as_written():
     document = {"id": "1", "title": "L’été", "body": TRICKY, "tags": "Numérique\nemploi",
                 "categories": "", "sources": "Insee", "date": "2015-01-01"}
-    ready, split = split_words(document)
-    assert set(split) == set(SEARCHED_FIELDS)
+    ready, split, terms = analyse_texts(document)
+    assert set(split) == set(terms) == set(SEARCHED_FIELDS)
     assert split["title"] == ["L'été"] and split["tags"] == ["Numérique", "emploi"]
-    assert ready["body"] == words(TRICKY) and ready["_stored_body"] == TRICKY
+    assert terms["tags"] == {"numer": [0], "emploi": [1]} and terms["categories"] == {}
+    assert ready["body"] == terms["body"] == term_positions(words(TRICKY)) and ready["_stored_body"] == TRICKY
     assert ready["date"] == "2015-01-01" and ready["id"] == "1"
 
 
@@ -59,7 +62,7 @@ def _segment_files(writer_class, folder, documents):
     for batch in (documents[:half], documents[half:]):
         writer = writer_class(ix, limitmb=16, compound=False)
         for document in batch:
-            writer.add_document(**split_words(document)[0])
+            writer.add_document(**analyse_texts(document)[0])
         if batch is not documents[:half]:
             writer.delete_by_term("id", documents[1]["id"])
         writer.commit(optimize=batch is not documents[:half])

@@ -182,9 +182,13 @@ def _regex_text(markup: str) -> str:
     return _tidy(html.unescape(_ANY_TAG.sub("", markup)))
 
 
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
+
+
 def text_to_html(text: str) -> str:
     """Plain text as HTML paragraphs (blank lines separate paragraphs, single newlines are `<br>`)."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
+    paragraphs = _paragraphs(text)
     return "".join("<p>" + html.escape(p, quote=False).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
 
 
@@ -192,8 +196,9 @@ def plain_body(text: str) -> tuple[str, str]:
     """(HTML, plain text) of a plain-text body: what `html_body(text_to_html(text))` gives,
     without the parse (a third of reading a JSON Lines article)."""
     markup = text_to_html(text)
-    paragraphs = (p.strip() for p in re.split(r"\n\s*\n", _UNSAFE_CHARS.sub("", text).replace("\r\n", "\n")))
-    return markup, _tidy(_PARA.join(p.replace("\n", _LINE + " ") for p in paragraphs if p))
+    # text_to_html's paragraphs, then what the parser drops from them (parse_html).
+    paragraphs = [_UNSAFE_CHARS.sub("", p) for p in _paragraphs(text)]
+    return markup, _tidy(_PARA.join(p.replace("\n", _LINE + " ") for p in paragraphs))
 
 
 def plain(value: str) -> str:

@@ -1,0 +1,126 @@
+"""Posting arrays beside each Whoosh segment: a term's documents and weights in one slice.
+
+Whoosh keeps a term's postings in blocks, each a compressed pickle of the block's document
+numbers, weights *and positions*: to learn which documents hold a common word, a search
+unpickles every position of it too, most of a first search's time. So when a shard process
+writes a segment, it also writes each term's document numbers and weights as flat arrays
+(`arrays/<segment id>.<part>.npy`), which every worker memory-maps: reading a term is then
+a binary search and two slices.
+
+The Whoosh index stays complete and authoritative: phrases read positions from it, results
+read stored fields from it, and a segment without arrays (merged by Whoosh, or written by
+another tool) is read through Whoosh (postings.py). Deleted documents stay in the arrays;
+the search drops them with the generation's live mask. tests/test_segment_arrays.py checks
+the arrays against Whoosh's own postings.
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+from pathlib import Path
+
+import numpy as np
+
+FOLDER = "arrays"
+_PARTS = ("keys", "key_starts", "starts", "ids", "weights")
+
+
+def _key(field: str, text: str) -> str:
+    # "\x00" sorts before any character of a field name: each field's terms stay together.
+    return f"{field}\x00{text}"
+
+
+class ArraysWriter:
+    """Collects the postings of the documents one Whoosh writer adds (numbered from 0, as in
+    the segment the writer's commit makes), then writes them for that segment.
+
+    Postings are collected as flat lists (terms, occurrences, documents) extended in C, and
+    grouped by term with NumPy at the end: a dict of lists per term costs twice the time."""
+
+    def __init__(self):
+        # field -> (boost, terms, occurrences, document numbers), one entry per posting
+        self._fields: dict[str, tuple[float, list[str], list[int], list[int]]] = {}
+        self.documents = 0
+
+    def add_document(self, fields: dict[str, tuple[float, dict[str, list[int]]]]) -> None:
+        """`fields`: field name -> (the field's boost, its terms with their positions), the
+        document's terms as Whoosh indexes them (weight: occurrences times the boost)."""
+        for field, (boost, terms) in fields.items():
+            entry = self._fields.get(field)
+            if entry is None:
+                entry = self._fields[field] = (boost, [], [], [])
+            entry[1].extend(terms)
+            entry[2].extend(map(len, terms.values()))
+            entry[3].extend(repeat(self.documents, len(terms)))
+        self.documents += 1
+
+    def write(self, shard_dir: Path, segment_id: str) -> None:
+        folder = shard_dir / FOLDER
+        folder.mkdir(exist_ok=True)
+        keys: list[bytes] = []
+        counts, ids, weights = [], [], []
+        for field in sorted(self._fields):  # "\x00" after the name: keys sort by field, then term
+            boost, terms, occurrences, documents = self._fields[field]
+            unique = sorted(dict.fromkeys(terms))  # code point order: the order of their UTF-8 bytes
+            code_of = {term: i for i, term in enumerate(unique)}
+            codes = np.fromiter(map(code_of.__getitem__, terms), dtype=np.int64, count=len(terms))
+            order = np.argsort(codes, kind="stable")  # stable: documents stay ascending in a term
+            keys.extend(_key(field, term).encode("utf-8") for term in unique)
+            counts.append(np.bincount(codes, minlength=len(unique)))
+            ids.append(np.array(documents, dtype=np.int32)[order])
+            # As Whoosh: occurrences times the field's boost.
+            weights.append(np.array(occurrences, dtype=np.float32)[order] * np.float32(boost))
+        parts = {
+            "keys": np.frombuffer(b"".join(keys), dtype=np.uint8),
+            "key_starts": _starts(len(k) for k in keys),
+            "starts": _starts(np.concatenate(counts) if counts else ()),
+            "ids": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
+            "weights": np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32),
+        }
+        for name, array in parts.items():
+            np.save(folder / f"{segment_id}.{name}.npy", array)
+
+
+def _starts(lengths) -> np.ndarray:
+    lengths = np.fromiter(lengths, dtype=np.int64)
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return starts
+
+
+class SegmentArrays:
+    """One segment's arrays, memory-mapped."""
+
+    def __init__(self, parts: dict[str, np.ndarray]):
+        self._keys = memoryview(parts["keys"])
+        self._key_starts = parts["key_starts"].tolist()  # Python ints: the search below reads them often
+        self._starts = parts["starts"]
+        self._ids = parts["ids"]
+        self._weights = parts["weights"]
+
+    @classmethod
+    def load(cls, shard_dir: Path, segment_id: str) -> "SegmentArrays | None":
+        """The segment's arrays, or None when it has none (then Whoosh is read)."""
+        paths = {name: shard_dir / FOLDER / f"{segment_id}.{name}.npy" for name in _PARTS}
+        if not all(p.exists() for p in paths.values()):
+            return None
+        return cls({name: np.load(path, mmap_mode="r") for name, path in paths.items()})
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The term's document numbers in the segment (ascending) and weights; empty if absent."""
+        wanted = _key(field, text).encode("utf-8")
+        starts, keys = self._key_starts, self._keys
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:  # bisect over the sorted keys, read from the mapped bytes
+            mid = (lo + hi) // 2
+            if bytes(keys[starts[mid]:starts[mid + 1]]) < wanted:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(starts) - 1 or bytes(keys[starts[lo]:starts[lo + 1]]) != wanted:
+            return _EMPTY
+        a, b = int(self._starts[lo]), int(self._starts[lo + 1])
+        return self._ids[a:b], self._weights[a:b]
+
+
+_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))

@@ -16,6 +16,7 @@ the arrays against Whoosh's own postings.
 
 from __future__ import annotations
 
+from array import array
 from itertools import repeat
 from pathlib import Path
 
@@ -39,7 +40,8 @@ class ArraysWriter:
 
     def __init__(self):
         # field -> (boost, terms, occurrences, document numbers), one entry per posting
-        self._fields: dict[str, tuple[float, list[str], list[int], list[int]]] = {}
+        # (numbers as C ints: 18 million postings a shard at 100k articles)
+        self._fields: dict[str, tuple[float, list[str], array, array]] = {}
         self.documents = 0
 
     def add_document(self, fields: dict[str, tuple[float, dict[str, list[int]]]]) -> None:
@@ -48,7 +50,7 @@ class ArraysWriter:
         for field, (boost, terms) in fields.items():
             entry = self._fields.get(field)
             if entry is None:
-                entry = self._fields[field] = (boost, [], [], [])
+                entry = self._fields[field] = (boost, [], array("i"), array("i"))
             entry[1].extend(terms)
             entry[2].extend(map(len, terms.values()))
             entry[3].extend(repeat(self.documents, len(terms)))
@@ -67,9 +69,9 @@ class ArraysWriter:
             order = np.argsort(codes, kind="stable")  # stable: documents stay ascending in a term
             keys.extend(_key(field, term).encode("utf-8") for term in unique)
             counts.append(np.bincount(codes, minlength=len(unique)))
-            ids.append(np.array(documents, dtype=np.int32)[order])
+            ids.append(np.frombuffer(documents, dtype=np.int32)[order])
             # As Whoosh: occurrences times the field's boost.
-            weights.append(np.array(occurrences, dtype=np.float32)[order] * np.float32(boost))
+            weights.append(np.frombuffer(occurrences, dtype=np.int32)[order].astype(np.float32) * np.float32(boost))
         parts = {
             "keys": np.frombuffer(b"".join(keys), dtype=np.uint8),
             "key_starts": _starts(len(k) for k in keys),

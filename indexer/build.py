@@ -32,10 +32,6 @@ CATALOG = "catalog.json"
 # it is far more likely a truncated export than a real deletion of most articles.
 SHRINK_LIMIT = 0.5
 
-# Incremental builds add a segment to each shard they change (merging none, see shards.py);
-# a shard with this many is rebuilt in full, so searches never read through many segments.
-MAX_SEGMENTS = 8
-
 Progress = Callable[[int, int], None]
 
 
@@ -149,7 +145,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             if progress:
                 progress(processed, processed)
             vocabulary = LexiconBuilder(Lexicon.load(index_dir / live) if previous is not None else None)
-            writers.commit(optimize=previous is None, vocabulary=vocabulary)
+            writers.commit(vocabulary)
         finally:
             writers.cancel()
 
@@ -194,8 +190,7 @@ def _previous_catalog(folder: Path, meta: dict) -> dict | None:
                 or not meta.get("shards")):
             return None
         generations.verify(folder)
-        segments = max(len(shards.segment_sizes(p)) for p in shards.shard_dirs(folder, meta["shards"]))
-        if segments >= MAX_SEGMENTS:
+        if any(shards.too_many_segments(p) for p in shards.shard_dirs(folder, meta["shards"])):
             return None
         return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
     except (OSError, ValueError, generations.CorruptGeneration):

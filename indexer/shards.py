@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import gc
+import math
 import multiprocessing
 import os
 import signal
@@ -31,6 +32,13 @@ from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
 from indexer.segment_arrays import ArraysWriter, SegmentArrays
 
 PREFIX = "shard-"
+# A shard process commits a segment every SEGMENT_DOCS documents: its memory stays bounded
+# (Whoosh's posting pool would otherwise spill sorted runs to disk and merge them back, at
+# a third of the speed, in gigabytes a shard at 100k articles), and nothing is ever merged.
+SEGMENT_DOCS = 10_000
+# Each incremental build adds a segment to the shards it changes; past this many more than
+# a full build makes, the next build is a full one.
+EXTRA_SEGMENTS = 8
 BATCH = 64       # documents sent to a shard process at a time
 QUEUE_DEPTH = 8  # batches waiting per shard: bounds the memory a fast reader can fill
 
@@ -105,11 +113,11 @@ class ShardWriters:
             except Exception:  # queue.Full: the shard is busy; make sure it is alive
                 self._check_alive()
 
-    def commit(self, optimize: bool, vocabulary: LexiconBuilder) -> None:
+    def commit(self, vocabulary: LexiconBuilder) -> None:
         """Commits every shard, merging the words each one counted into `vocabulary`."""
         for i in range(len(self.queues)):
             self._flush(i)
-            self._put(i, ("commit", optimize))
+            self._put(i, ("commit",))
         for _ in self.procs:
             status, payload = self._result()
             if status == "error":
@@ -200,20 +208,19 @@ def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) ->
             ix = whoosh_index.create_in(str(path), make_schema())
         else:
             ix = whoosh_index.open_dir(str(path))
-        # limitmb: Whoosh's estimate of its posting pool is about 4x the real memory; at 256 it
-        # spilled sorted runs to disk and merged them back, a fifth of a shard's time.
-        # compression=1: zlib's fastest level packs posting blocks within 2% of the default 3.
-        writer = _ShardWriter(ix, limitmb=1024, codec=W3Codec(compression=1))
+        writer, arrays = _new_segment(ix)
         vocabulary = LexiconBuilder()
-        arrays = ArraysWriter()
         boosts = {name: ix.schema[name].format.field_boost for name in SEARCHED_FIELDS}
         while True:
             item = queue.get()
             if item[0] == "commit":
-                _commit(path, writer, arrays, optimize=item[1])
+                _commit(path, writer, arrays)
                 results.put(("done", vocabulary.export()))
                 return
             for op, payload in item:
+                if arrays.documents >= SEGMENT_DOCS:
+                    _commit(path, writer, arrays)
+                    writer, arrays = _new_segment(ix)
                 if op == "delete":
                     writer.delete_by_term("id", payload)
                     continue
@@ -229,17 +236,29 @@ def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) ->
         sys.exit(1)  # the build reports why, in one line; no traceback of this process on stderr
 
 
-def _commit(path: Path, writer, arrays: ArraysWriter, optimize: bool) -> None:
-    """Commits the shard, and writes the posting arrays of the segment the commit made.
+def _new_segment(ix) -> tuple[SegmentWriter, ArraysWriter]:
+    # limitmb: Whoosh's estimate of its posting pool is about 4x the real memory; with
+    # SEGMENT_DOCS documents it never spills sorted runs to disk to merge them back.
+    # compression=1: zlib's fastest level packs posting blocks within 2% of the default 3.
+    return _ShardWriter(ix, limitmb=1024, codec=W3Codec(compression=1)), ArraysWriter()
 
-    A full build optimizes (its one new segment is the whole shard); an incremental one
-    adds a segment and merges nothing, so that every segment keeps the arrays written with
-    it (build.py starts over in full once a shard holds too many segments)."""
-    before = set(segment_sizes(path)) if not optimize else set()
-    writer.commit(optimize=optimize, merge=False)
+
+def _commit(path: Path, writer, arrays: ArraysWriter) -> None:
+    """Commits the shard's writer, and writes the posting arrays of the segment it made.
+
+    Nothing is merged, so that every segment keeps the arrays written with it (build.py
+    starts over in full once a shard holds too many segments)."""
+    before = set(segment_sizes(path))
+    writer.commit(merge=False)
     made = {segment: size for segment, size in segment_sizes(path).items() if segment not in before}
     if arrays.documents and list(made.values()) == [arrays.documents]:
         arrays.write(path, next(iter(made)))
+
+
+def too_many_segments(path: Path) -> bool:
+    """Whether a shard holds EXTRA_SEGMENTS more segments than a full build would give it."""
+    sizes = segment_sizes(path)
+    return len(sizes) >= math.ceil(sum(sizes.values()) / SEGMENT_DOCS) + EXTRA_SEGMENTS
 
 
 def segment_sizes(path: Path) -> dict[str, int]:

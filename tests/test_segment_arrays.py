@@ -3,7 +3,6 @@ the same answers from them as from Whoosh."""
 
 import pytest
 
-from indexer import build as build_module
 from indexer import shards
 from indexer.build import build_index
 from indexer.scoring import TermCache
@@ -103,7 +102,7 @@ def test_a_segment_without_arrays_is_read_through_whoosh(tmp_path):
 
 
 def test_a_shard_with_many_segments_is_rebuilt_in_full(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_module, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(shards, "EXTRA_SEGMENTS", 2)
     batch = articles(40, seed=9)
     reports = []
     for round_ in range(4):
@@ -114,3 +113,18 @@ def test_a_shard_with_many_segments_is_rebuilt_in_full(tmp_path, monkeypatch):
     generation = IndexStore(tmp_path / "index").current()
     assert len(_leaves(generation)) == 1  # the fourth build started over: one segment again
     assert len(generation.arrays) == 1
+
+
+def test_a_shard_commits_a_segment_every_segment_docs(tmp_path, monkeypatch):
+    monkeypatch.setattr(shards, "SEGMENT_DOCS", 25)  # read by the forked shard processes
+    build_index([write_jsonl(tmp_path / "a.jsonl", articles(120, seed=4))], tmp_path / "index", shard_count=2)
+    generation = IndexStore(tmp_path / "index").current()
+    sizes = [size for path in shards.shard_dirs(generation.folder, 2) for size in shards.segment_sizes(path).values()]
+    assert sum(sizes) == 120 and max(sizes) <= 25 and len(sizes) >= 5
+    assert len(generation.arrays) == len(sizes)  # every segment has its arrays
+    monkeypatch.undo()
+    build_index([write_jsonl(tmp_path / "a.jsonl", articles(120, seed=4))], tmp_path / "one", shard_count=2)
+    for q in QUERIES:  # the same answers as from one segment a shard
+        rolled = search(IndexStore(tmp_path / "index"), SearchRequest(q=q, per_page=50))
+        whole = search(IndexStore(tmp_path / "one"), SearchRequest(q=q, per_page=50))
+        assert (rolled["total"], rolled["results"], rolled["facets"]) == (whole["total"], whole["results"], whole["facets"])

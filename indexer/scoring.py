@@ -176,9 +176,13 @@ def _phrase_docs(cache: TermCache, phrase: Q.Phrase, candidates: np.ndarray, dea
     decode = cache.searcher.schema[phrase.fieldname].format.decode_positions
     for leaf, offset in cache.searcher.reader().leaf_readers():
         inside = (candidates >= offset) & (candidates < offset + leaf.doc_count_all())
-        local = (candidates[inside] - offset).tolist()
-        if not local:
+        if not inside.any():
             continue
+        arrays = cache.arrays.get(leaf.segment().segment_id())
+        if arrays is not None and phrase.slop == 1:
+            found.extend((_phrase_in_arrays(arrays, phrase, candidates[inside] - offset) + offset).tolist())
+            continue
+        local = (candidates[inside] - offset).tolist()
         values = [read_values(leaf, phrase.fieldname, w, local) for w in phrase.words]
         for i, docnum in enumerate(local):
             if deadline_check and not i % 512:
@@ -186,6 +190,24 @@ def _phrase_docs(cache: TermCache, phrase: Q.Phrase, candidates: np.ndarray, dea
             if _in_order((decode(column[i]) for column in values), phrase.slop):
                 found.append(docnum + offset)
     return found
+
+
+def _phrase_in_arrays(arrays, phrase: Q.Phrase, candidates: np.ndarray) -> np.ndarray:
+    """The candidates (of one segment, ascending) where the words follow each other, from the
+    segment's position arrays: word i of the phrase at position p is the key (document,
+    p - i), and the phrase is where every word has the same key."""
+    common = None
+    for i, word in enumerate(phrase.words):
+        ids, occurrences, positions = arrays.positions(phrase.fieldname, word)
+        wanted = np.repeat(np.isin(ids, candidates, assume_unique=True), occurrences)
+        docs = np.repeat(ids, occurrences)[wanted].astype(np.int64)
+        starts = positions[wanted].astype(np.int64) - i
+        possible = starts >= 0  # word i cannot start the phrase before position i
+        keys = (docs[possible] << 32) | starts[possible]
+        common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
+        if not len(common):
+            break
+    return np.unique(common >> 32).astype(np.int64)
 
 
 def _in_order(positions, slop: int) -> bool:

@@ -1,15 +1,16 @@
-"""Posting arrays beside each Whoosh segment: a term's documents and weights in one slice.
+"""Posting arrays beside each Whoosh segment: a term's documents, weights and positions in slices.
 
 Whoosh keeps a term's postings in blocks, each a compressed pickle of the block's document
 numbers, weights *and positions*: to learn which documents hold a common word, a search
-unpickles every position of it too, most of a first search's time. So when a shard process
-writes a segment, it also writes each term's document numbers and weights as flat arrays
+unpickles every position of it too, most of a first search's time, and a phrase decodes
+positions one document at a time. So when a shard process writes a segment, it also writes
+each term's document numbers, weights, occurrences and positions as flat arrays
 (`arrays/<segment id>.<part>.npy`), which every worker memory-maps: reading a term is then
-a binary search and two slices.
+a binary search and a few slices, and a phrase is a few array operations (scoring.py).
 
-The Whoosh index stays complete and authoritative: phrases read positions from it, results
-read stored fields from it, and a segment without arrays (merged by Whoosh, or written by
-another tool) is read through Whoosh (postings.py). Deleted documents stay in the arrays;
+The Whoosh index stays complete and authoritative: results read stored fields from it, and
+a segment without arrays (merged by Whoosh, or written by another tool) is read through
+Whoosh (postings.py). Deleted documents stay in the arrays;
 the search drops them with the generation's live mask. tests/test_segment_arrays.py checks
 the arrays against Whoosh's own postings.
 """
@@ -17,13 +18,13 @@ the arrays against Whoosh's own postings.
 from __future__ import annotations
 
 from array import array
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
 
 FOLDER = "arrays"
-_PARTS = ("keys", "key_starts", "starts", "ids", "weights")
+_PARTS = ("keys", "key_starts", "starts", "ids", "weights", "occurrences", "position_starts", "positions")
 
 
 def _key(field: str, text: str) -> str:
@@ -39,9 +40,10 @@ class ArraysWriter:
     grouped by term with NumPy at the end: a dict of lists per term costs twice the time."""
 
     def __init__(self):
-        # field -> (boost, terms, occurrences, document numbers), one entry per posting
-        # (numbers as C ints: 18 million postings a shard at 100k articles)
-        self._fields: dict[str, tuple[float, list[str], array, array]] = {}
+        # field -> (boost, terms, occurrences, document numbers, positions): one entry per
+        # posting, the positions of each posting one after the other (numbers as C ints:
+        # 18 million postings and 40 million positions a shard at 100k articles)
+        self._fields: dict[str, tuple[float, list[str], array, array, array]] = {}
         self.documents = 0
 
     def add_document(self, fields: dict[str, tuple[float, dict[str, list[int]]]]) -> None:
@@ -50,19 +52,20 @@ class ArraysWriter:
         for field, (boost, terms) in fields.items():
             entry = self._fields.get(field)
             if entry is None:
-                entry = self._fields[field] = (boost, [], array("i"), array("i"))
+                entry = self._fields[field] = (boost, [], array("i"), array("i"), array("i"))
             entry[1].extend(terms)
             entry[2].extend(map(len, terms.values()))
             entry[3].extend(repeat(self.documents, len(terms)))
+            entry[4].extend(chain.from_iterable(terms.values()))
         self.documents += 1
 
     def write(self, shard_dir: Path, segment_id: str) -> None:
         folder = shard_dir / FOLDER
         folder.mkdir(exist_ok=True)
         keys: list[bytes] = []
-        counts, ids, weights = [], [], []
+        counts, ids, weights, occurrence_parts, position_parts = [], [], [], [], []
         for field in sorted(self._fields):  # "\x00" after the name: keys sort by field, then term
-            boost, terms, occurrences, documents = self._fields[field]
+            boost, terms, occurrences, documents, positions = self._fields[field]
             unique = sorted(dict.fromkeys(terms))  # code point order: the order of their UTF-8 bytes
             code_of = {term: i for i, term in enumerate(unique)}
             codes = np.fromiter(map(code_of.__getitem__, terms), dtype=np.int64, count=len(terms))
@@ -70,17 +73,37 @@ class ArraysWriter:
             keys.extend(_key(field, term).encode("utf-8") for term in unique)
             counts.append(np.bincount(codes, minlength=len(unique)))
             ids.append(np.frombuffer(documents, dtype=np.int32)[order])
+            occurrences = np.frombuffer(occurrences, dtype=np.int32)
             # As Whoosh: occurrences times the field's boost.
-            weights.append(np.frombuffer(occurrences, dtype=np.int32)[order].astype(np.float32) * np.float32(boost))
+            weights.append(occurrences[order].astype(np.float32) * np.float32(boost))
+            occurrence_parts.append(occurrences[order])
+            position_parts.append(_in_order(np.frombuffer(positions, dtype=np.int32), occurrences, order))
         parts = {
             "keys": np.frombuffer(b"".join(keys), dtype=np.uint8),
             "key_starts": _starts(len(k) for k in keys),
             "starts": _starts(np.concatenate(counts) if counts else ()),
             "ids": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
             "weights": np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32),
+            "occurrences": np.concatenate(occurrence_parts) if occurrence_parts else np.zeros(0, dtype=np.int32),
+            "positions": np.concatenate(position_parts) if position_parts else np.zeros(0, dtype=np.int32),
         }
+        # Where each term's positions start: a term's postings, then the sum of their occurrences.
+        parts["position_starts"] = np.concatenate(([0], np.cumsum(parts["occurrences"], dtype=np.int64)))[parts["starts"]]
         for name, array in parts.items():
             np.save(folder / f"{segment_id}.{name}.npy", array)
+
+
+def _in_order(positions: np.ndarray, occurrences: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The postings' runs of positions (`occurrences[i]` for posting i, one after the other),
+    rearranged into the postings' new `order`."""
+    source = np.zeros(len(occurrences) + 1, dtype=np.int64)
+    np.cumsum(occurrences, out=source[1:])
+    lengths = occurrences[order].astype(np.int64)
+    target = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=target[1:])
+    # For each position in the new layout: where its run starts there, and here.
+    gather = np.arange(target[-1]) + np.repeat(source[:-1][order] - target[:-1], lengths)
+    return positions[gather]
 
 
 def _starts(lengths) -> np.ndarray:
@@ -99,6 +122,9 @@ class SegmentArrays:
         self._starts = parts["starts"]
         self._ids = parts["ids"]
         self._weights = parts["weights"]
+        self._occurrences = parts["occurrences"]
+        self._position_starts = parts["position_starts"]
+        self._positions = parts["positions"]
 
     @classmethod
     def load(cls, shard_dir: Path, segment_id: str) -> "SegmentArrays | None":
@@ -110,6 +136,23 @@ class SegmentArrays:
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's document numbers in the segment (ascending) and weights; empty if absent."""
+        i = self._find(field, text)
+        if i is None:
+            return _EMPTY
+        a, b = int(self._starts[i]), int(self._starts[i + 1])
+        return self._ids[a:b], self._weights[a:b]
+
+    def positions(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The term's document numbers, its occurrences in each, and its positions (those of
+        the first document, then of the second...); empty if absent."""
+        i = self._find(field, text)
+        if i is None:
+            return _EMPTY[0], _EMPTY[0], _EMPTY[0]
+        a, b = int(self._starts[i]), int(self._starts[i + 1])
+        c, d = int(self._position_starts[i]), int(self._position_starts[i + 1])
+        return self._ids[a:b], self._occurrences[a:b], self._positions[c:d]
+
+    def _find(self, field: str, text: str) -> int | None:
         wanted = _key(field, text).encode("utf-8")
         starts, keys = self._key_starts, self._keys
         lo, hi = 0, len(starts) - 1
@@ -120,9 +163,8 @@ class SegmentArrays:
             else:
                 hi = mid
         if lo == len(starts) - 1 or bytes(keys[starts[lo]:starts[lo + 1]]) != wanted:
-            return _EMPTY
-        a, b = int(self._starts[lo]), int(self._starts[lo + 1])
-        return self._ids[a:b], self._weights[a:b]
+            return None
+        return lo
 
 
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))

@@ -1,6 +1,7 @@
 """The posting arrays beside each segment hold exactly Whoosh's postings, and searches read
 the same answers from them as from Whoosh."""
 
+import numpy as np
 import pytest
 
 from indexer import shards
@@ -11,10 +12,22 @@ from indexer.search import SearchRequest, search
 from indexer.segment_arrays import SegmentArrays
 from indexer.store import IndexStore
 
-from archives import articles, write_jsonl
+from archives import articles, sentences, write_jsonl
+
+
+def _phrases() -> list[str]:
+    """Quoted passages of 2 to 5 words from the seed's sentences, and the same words reversed."""
+    found = []
+    for i, sentence in enumerate(sentences()[:40]):
+        words = sentence.split()
+        size = 2 + i % 4
+        found.append('"' + " ".join(words[3:3 + size]) + '"')
+        found.append('"' + " ".join(reversed(words[3:3 + size])) + '"')
+    return found
+
 
 QUERIES = ["numérique", "entreprise emploi", '"transformation numérique"', "numér*", "emploi -numérique",
-           "title:numérique", "", "salariés OR clients"]
+           "title:numérique", "", "salariés OR clients", "micro-entreprise", *_phrases()]
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +76,23 @@ def test_the_arrays_hold_whoosh_postings_deleted_documents_included(index):
     assert deleted  # the incremental build replaced and removed articles
 
 
+def test_the_arrays_hold_whoosh_positions(index):
+    generation = IndexStore(index).current()
+    for leaf, _ in _leaves(generation):
+        arrays = generation.arrays[leaf.segment().segment_id()]
+        for field in SEARCHED_FIELDS:
+            for text in _terms(leaf, field)[::2]:
+                ids, occurrences, positions = arrays.positions(field, text)
+                runs = np.split(positions, np.cumsum(occurrences)[:-1]) if len(ids) else []
+                found = {d: run.tolist() for d, run in zip(ids.tolist(), runs) if not leaf.is_deleted(d)}
+                m = leaf.postings(field, text)
+                expected = {}
+                while m.is_active():
+                    expected[m.id()] = m.value_as("positions")
+                    m.next()
+                assert found == expected
+
+
 def test_term_reads_are_the_same_from_arrays_and_from_whoosh(index):
     generation = IndexStore(index).current()
     searcher = generation.searcher()
@@ -85,6 +115,8 @@ def test_answers_are_the_same_without_the_arrays(index, monkeypatch):
         answer = search(store, SearchRequest(q=q, per_page=50))
         for key in ("total", "results", "facets"):
             assert answer[key] == expected[q][key], (q, key)
+    phrases = [q for q in QUERIES if q.startswith('"')]
+    assert sum(expected[q]["total"] > 0 for q in phrases) > len(phrases) / 3  # phrases that match, and not
 
 
 def test_a_segment_without_arrays_is_read_through_whoosh(tmp_path):

@@ -32,20 +32,31 @@ _WILDCARDS = re.compile(r"[*?]")
 
 # Every word a snippet has looked at, by its terms as a query reads them (`salari` ->
 # {"salariés", "Salarié", ...}): the words of a text that a query matches are then found
-# by set intersections, in C, rather than word by word.
+# by set intersections, in C, rather than word by word. And each word's folded pieces, for
+# prefixes (`numer*`): one string for most words, a tuple for a compound.
 _WORDS_OF: dict[str, set[str]] = {}
-_SEEN: set[str] = set()
+_FOLDED: dict[str, str | tuple[str, ...]] = {}
 _MAX_SEEN = 500_000
 
 
 def _learn(words: set[str]) -> None:
-    if len(_SEEN) + len(words) > _MAX_SEEN:
-        _SEEN.clear()
+    """Makes sure every one of `words` is known (the maps start over when they grow too big)."""
+    unseen = words.difference(_FOLDED)
+    if len(_FOLDED) + len(unseen) > _MAX_SEEN:
+        _FOLDED.clear()
         _WORDS_OF.clear()
-    for word in words:
-        for piece in analyze_word(word, False):
+        unseen = words
+    for word in unseen:
+        pieces = analyze_word(word, False)
+        for piece in pieces:
             _WORDS_OF.setdefault(piece.term, set()).add(word)
-    _SEEN.update(words)
+        _FOLDED[word] = pieces[0].folded if len(pieces) == 1 else tuple(p.folded for p in pieces)
+
+
+def _starts_with(folded: str | tuple[str, ...], prefixes: tuple[str, ...]) -> bool:
+    if folded.__class__ is str:
+        return folded.startswith(prefixes)
+    return any(f.startswith(prefixes) for f in folded)
 
 
 @dataclass
@@ -69,14 +80,13 @@ class Highlight:
 
     def matched(self, words: set[str]) -> dict[str, tuple]:
         """`pieces` of those of `words` this query matches, the others left out."""
-        if self.prefixes:
-            return {w: found for w in words if (found := self.pieces(w))}
-        unseen = words.difference(_SEEN)
-        if unseen:
-            _learn(unseen)
+        _learn(words)
         hits: set[str] = set()
         for stem in self.stems:
             hits |= words.intersection(_WORDS_OF.get(stem, ()))
+        if self.prefixes:
+            prefixes, folded = tuple(self.prefixes), _FOLDED.get
+            hits.update(w for w in words if _starts_with(folded(w, ()), prefixes))
         return {w: self.pieces(w) for w in hits}
 
 

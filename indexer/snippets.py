@@ -16,7 +16,7 @@ from indexer.query import Highlight
 WINDOW = 40          # words in a snippet
 SCAN_CHARS = 200_000  # a huge article is searched for matches in its first part only
 SCAN_AFTER_FIRST_MATCH = 600  # words read past the first match, looking for a better window
-CHUNK = 2000  # characters of the first chunk read: most snippets are settled in it
+CHUNK = 800  # characters of the first chunk read: most snippets are settled in it
 
 _SPACE = re.compile(r"\s")
 _WORD_START = re.compile(r"[^\W_]")

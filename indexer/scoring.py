@@ -1,12 +1,13 @@
 """Vectorised BM25F: a query's matches and scores over the whole index in a few NumPy operations.
 
 Whoosh matches and scores one posting at a time in Python, which costs most of a search
-on a large archive. Here each term's posting list is read from Whoosh once, kept as arrays
-(document numbers, weights) in a per-generation cache, and a query is evaluated as array
+on a large archive. Here each term's posting list is read once (from the posting arrays
+beside each segment, segment_arrays.py, else from Whoosh), kept as arrays (document
+numbers, weights) in a per-generation cache, and a query is evaluated as array
 operations: an OR adds scores, an AND keeps the documents every part matched, a NOT
 removes. The scores are Whoosh's own BM25F (same formula, statistics and field lengths),
-so ranking does not change. Phrases still need positions: Whoosh finds the documents
-holding them, and they are scored as their words are.
+so ranking does not change. A phrase keeps the documents holding every word where the
+words follow each other (positions from the same arrays), scored as its words are.
 """
 
 from __future__ import annotations

@@ -77,37 +77,35 @@ class ArraysWriter:
             # As Whoosh: occurrences times the field's boost.
             weights.append(occurrences[order].astype(np.float32) * np.float32(boost))
             occurrence_parts.append(occurrences[order])
-            position_parts.append(_in_order(np.frombuffer(positions, dtype=np.int32), occurrences, order))
+            position_parts.append(_regrouped(np.frombuffer(positions, dtype=np.int32), occurrences, order))
         parts = {
             "keys": np.frombuffer(b"".join(keys), dtype=np.uint8),
-            "key_starts": _starts(len(k) for k in keys),
-            "starts": _starts(np.concatenate(counts) if counts else ()),
+            "key_starts": _starts(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))),
+            "starts": _starts(np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)),
             "ids": np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
             "weights": np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32),
             "occurrences": np.concatenate(occurrence_parts) if occurrence_parts else np.zeros(0, dtype=np.int32),
             "positions": np.concatenate(position_parts) if position_parts else np.zeros(0, dtype=np.int32),
         }
         # Where each term's positions start: a term's postings, then the sum of their occurrences.
-        parts["position_starts"] = np.concatenate(([0], np.cumsum(parts["occurrences"], dtype=np.int64)))[parts["starts"]]
+        parts["position_starts"] = _starts(parts["occurrences"])[parts["starts"]]
         for name, array in parts.items():
             np.save(folder / f"{segment_id}.{name}.npy", array)
 
 
-def _in_order(positions: np.ndarray, occurrences: np.ndarray, order: np.ndarray) -> np.ndarray:
+def _regrouped(positions: np.ndarray, occurrences: np.ndarray, order: np.ndarray) -> np.ndarray:
     """The postings' runs of positions (`occurrences[i]` for posting i, one after the other),
     rearranged into the postings' new `order`."""
-    source = np.zeros(len(occurrences) + 1, dtype=np.int64)
-    np.cumsum(occurrences, out=source[1:])
-    lengths = occurrences[order].astype(np.int64)
-    target = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=target[1:])
-    # For each position in the new layout: where its run starts there, and here.
+    source = _starts(occurrences)
+    lengths = occurrences[order]
+    target = _starts(lengths)
+    # Each position of the new layout, taken from its run's start in the old one.
     gather = np.arange(target[-1]) + np.repeat(source[:-1][order] - target[:-1], lengths)
     return positions[gather]
 
 
-def _starts(lengths) -> np.ndarray:
-    lengths = np.fromiter(lengths, dtype=np.int64)
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of these lengths starts, and the end of the last."""
     starts = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     return starts

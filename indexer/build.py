@@ -28,6 +28,10 @@ from indexer.sources.quotes import QUOTES_VERSION, extract_sources
 
 CATALOG = "catalog.json"
 
+# Bump when what a generation holds beside Whoosh changes: an index of another layout is
+# rebuilt in full (2: posting arrays beside every segment, segment_arrays.py).
+LAYOUT = 2
+
 # A build that would replace the live index by one this much smaller is refused:
 # it is far more likely a truncated export than a real deletion of most articles.
 SHRINK_LIMIT = 0.5
@@ -153,7 +157,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
         vocabulary.save(building)
         report.articles = len(catalog)
         meta = {"generation": name, "articles": len(catalog), "built_at": now_iso(),
-                "analyzer": ANALYZER_VERSION, "quotes": QUOTES_VERSION, "shards": shard_count,
+                "analyzer": ANALYZER_VERSION, "quotes": QUOTES_VERSION, "layout": LAYOUT, "shards": shard_count,
                 "sources": [str(s) for s in sources],
                 "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
                 "skipped": len(report.skipped)}
@@ -187,7 +191,7 @@ def _previous_catalog(folder: Path, meta: dict) -> dict | None:
     never copied into a new generation)."""
     try:
         if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
-                or not meta.get("shards")):
+                or meta.get("layout") != LAYOUT or not meta.get("shards")):
             return None
         generations.verify(folder)
         if any(shards.too_many_segments(p) for p in shards.shard_dirs(folder, meta["shards"])):

@@ -124,6 +124,12 @@ class SegmentArrays:
         self._position_starts = parts["position_starts"]
         self._positions = parts["positions"]
 
+    @staticmethod
+    def segments(shard_dir: Path) -> list[str]:
+        """The ids of the segments that have arrays in a shard (segments are never merged
+        away, so each is one of the shard's)."""
+        return sorted(p.name.split(".")[0] for p in (shard_dir / FOLDER).glob("*.ids.npy"))
+
     @classmethod
     def load(cls, shard_dir: Path, segment_id: str) -> "SegmentArrays | None":
         """The segment's arrays, or None when it has none (then Whoosh is read)."""

@@ -59,7 +59,7 @@ def open_arrays(folder: Path, shards: int) -> dict[str, SegmentArrays]:
     """Segment id -> posting arrays, for the segments of the generation's shards that have them."""
     found = {}
     for path in shard_dirs(folder, shards):
-        for segment in segment_sizes(path):
+        for segment in SegmentArrays.segments(path):
             arrays = SegmentArrays.load(path, segment)
             if arrays is not None:
                 found[segment] = arrays

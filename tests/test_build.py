@@ -43,6 +43,14 @@ def test_a_rebuild_with_nothing_changed_reuses_every_article(tmp_path):
     assert total(tmp_path, "hebergeur") == 2
 
 
+def test_an_index_of_another_layout_is_rebuilt_in_full(tmp_path, monkeypatch):
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    monkeypatch.setattr("indexer.build.LAYOUT", 99)  # the next version keeps more beside Whoosh
+    again = build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert (again.analysed, again.reused, again.articles) == (11, 0, 11)
+    assert generations.read_meta(tmp_path / again.generation)["layout"] == 99
+
+
 def test_incremental_build_holds_exactly_the_sources_articles(tmp_path):
     source = write_jsonl(tmp_path / "a.jsonl", articles(30))
     build_index([source], tmp_path / "ix")

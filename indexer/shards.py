@@ -33,8 +33,8 @@ from indexer.segment_arrays import ArraysWriter, SegmentArrays
 
 PREFIX = "shard-"
 # A shard process commits a segment every SEGMENT_DOCS documents: its memory stays bounded
-# (Whoosh's posting pool would otherwise spill sorted runs to disk and merge them back, at
-# a third of the speed, in gigabytes a shard at 100k articles), and nothing is ever merged.
+# (its postings are held in memory until the commit, see _ShardWriter; a shard at 100k
+# articles would need gigabytes), and nothing is ever merged.
 SEGMENT_DOCS = 10_000
 # Each incremental build adds a segment to the shards it changes; past this many more than
 # a full build makes, the next build is a full one.
@@ -157,14 +157,37 @@ class ShardWriters:
 
 
 class _ShardWriter(SegmentWriter):
-    """Whoosh's segment writer, reading each document's field lengths once at commit.
+    """Whoosh's segment writer, with a plain list for its posting pool and each document's
+    field lengths read once at commit.
 
-    When it writes the postings, Whoosh asks the new segment for the length of the
-    posting's field in its document, a seek and a read per posting: a third of a commit.
+    Whoosh's pool estimates the size of every posting it is given, to spill sorted runs to
+    disk past a limit: a tenth of a shard's time, for runs a shard never needs (it writes
+    at most SEGMENT_DOCS documents a segment). At commit, Whoosh asks the new segment for
+    the length of each posting's field in its document, a seek and a read per posting: a
+    third of a commit. The segment written is the same, byte for byte.
     """
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = _ListPool()
 
     def per_document_reader(self):
         return _LengthsOnce(super().per_document_reader())
+
+
+class _ListPool:
+    """The part of Whoosh's PostingPool a segment writer uses, all in memory: postings as
+    `(field, term bytes, docnum, weight, value)`, given back sorted."""
+
+    def __init__(self):
+        self.postings: list[tuple] = []
+        self.add = self.postings.append
+
+    def iter_postings(self):
+        return sorted(self.postings)
+
+    def cleanup(self):
+        self.postings.clear()
 
 
 class _LengthsOnce:
@@ -239,10 +262,8 @@ def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) ->
 
 
 def _new_segment(ix) -> tuple[SegmentWriter, ArraysWriter]:
-    # limitmb: Whoosh's estimate of its posting pool is about 4x the real memory; with
-    # SEGMENT_DOCS documents it never spills sorted runs to disk to merge them back.
     # compression=1: zlib's fastest level packs posting blocks within 2% of the default 3.
-    return _ShardWriter(ix, limitmb=1024, codec=W3Codec(compression=1)), ArraysWriter()
+    return _ShardWriter(ix, codec=W3Codec(compression=1)), ArraysWriter()
 
 
 def _commit(path: Path, writer, arrays: ArraysWriter) -> None:

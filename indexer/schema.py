@@ -29,19 +29,16 @@ class FrenchText(TEXT):
     Whoosh indexes a text by pulling one Token object per word through the analyzer chain,
     then grouping positions by term: most of a build's time. `term_positions` does the same
     analysis in one pass; the postings are the same bytes (tests/test_index_writing.py checks
-    it). The value may also be the text's `words` already split, or its terms with their
-    positions (see `analyse_texts`). Queries, and anything else that asks for the analyzer,
-    still use the chain.
+    it). The value may also be the text already analysed, its terms with their positions
+    (see `analyse_texts`); a list keeps Whoosh's meaning (terms as they are). Queries, and
+    anything else that asks for the analyzer, still use the chain.
     """
 
     def index(self, value, **kwargs):
-        if kwargs or type(self.format) is not Positions:
+        if kwargs or type(self.format) is not Positions or not isinstance(value, (str, dict)):
             yield from super().index(value, **kwargs)
             return
-        if isinstance(value, dict):
-            terms = value
-        else:
-            terms = term_positions(words(value) if isinstance(value, str) else value)
+        terms = value if isinstance(value, dict) else term_positions(words(value))
         boost, encode = self.format.field_boost, self.format.encode
         for term, positions in terms.items():
             if len(positions) == 1:

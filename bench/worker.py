@@ -82,7 +82,7 @@ def build_fts5(corpus: Path, index: Path) -> dict:
 
 def _project_searcher(index: Path):
     from indexer.search import SearchRequest, search
-    from indexer.store import IndexStore
+    from indexer.storage.store import IndexStore
     store = IndexStore(str(index))
 
     def run(q: dict) -> dict:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from indexer import generations, shards
+from indexer.storage import generations, shards
 from indexer.analysis import ANALYZER_VERSION
 from indexer.article import Article, Skipped
 from indexer.errors import ArchiveSearchError, BuildRefused
-from indexer.facets import Columns
-from indexer.lexicon import Lexicon, LexiconBuilder
+from indexer.storage.columns import Columns
+from indexer.storage.lexicon import Lexicon, LexiconBuilder
 from indexer.jobs import BuildLock, JobRecorder, now_iso
 from indexer.sources import open_source, unique
 from indexer.sources.quotes import QUOTES_VERSION, extract_sources

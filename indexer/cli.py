@@ -106,7 +106,7 @@ def search(query, index_dir, tag, category, source_, year, author, date_from, da
            page, per_page, as_json):
     """Search the index, as the JSON API does (an empty QUERY lists every article)."""
     from indexer.search import SearchRequest, search as run_search
-    from indexer.store import IndexStore
+    from indexer.search import IndexStore
 
     filters = {"tag": list(tag), "category": list(category), "source": list(source_),
                "year": list(year), "author": list(author)}

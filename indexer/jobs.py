@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from indexer.errors import IndexBusy
-from indexer.generations import write_atomic
+from indexer.storage.generations import write_atomic
 
 LOCK = "build.lock"
 STATUS = "status.json"

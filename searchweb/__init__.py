@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from indexer.store import IndexStore
+from indexer.search import IndexStore
 
 DEFAULTS = {
     "INDEX_DIR": "./index",

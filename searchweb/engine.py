@@ -9,7 +9,7 @@ from flask import current_app
 
 from indexer.sample import SAMPLE_ARCHIVE
 from indexer.search import SearchRequest, search
-from indexer.store import IndexStore
+from indexer.search import IndexStore
 
 
 def store() -> IndexStore:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from indexer import __version__
 
-from indexer.query import MAX_QUERY_CHARS
+from indexer.search.query import MAX_QUERY_CHARS
 from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
 
 from .params import DEFAULT_PER_PAGE, FACETS

@@ -8,7 +8,7 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import QueryError
-from indexer.facets import FACETS
+from indexer.search import FACETS
 from indexer.search import SearchRequest
 DEFAULT_PER_PAGE = 10
 

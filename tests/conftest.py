@@ -6,7 +6,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.sample import SAMPLE_ARCHIVE
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer import generations
+from indexer.storage import generations
 from indexer.build import build_index
 from indexer.errors import BuildRefused, IndexBusy, SourceError
 from indexer.jobs import BuildLock, current_job, lock_is_free
 from indexer.sample import SAMPLE_ARCHIVE
 from indexer.search import SearchRequest, search
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 from archives import articles, write_jsonl
 
@@ -260,7 +260,7 @@ def test_a_refused_build_names_the_new_job_not_the_previous_one(tmp_path):
     import threading
 
     from indexer.jobs import STATUS
-    from indexer.generations import write_atomic
+    from indexer.storage.generations import write_atomic
 
     build_index([SAMPLE_ARCHIVE], tmp_path)  # status.json: a finished job
     new_job = {"id": "new", "state": "queued", "processed": 0, "total": 0, "indexed": 0,

@@ -15,10 +15,10 @@ from whoosh.writing import SegmentWriter
 
 from indexer.analysis import spelling, words
 from indexer.build import _document
-from indexer.lexicon import LexiconBuilder
+from indexer.storage.lexicon import LexiconBuilder
 from indexer.analysis import term_positions
 from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
-from indexer.shards import _ShardWriter
+from indexer.storage.shards import _ShardWriter
 from indexer.sources import open_source
 
 from archives import SEED, articles, write_jsonl

@@ -2,10 +2,10 @@
 
 import pytest
 
-from indexer import postings
+from indexer.storage import postings
 from indexer.build import build_index
 from indexer.schema import SEARCHED_FIELDS
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 from archives import articles, write_jsonl
 

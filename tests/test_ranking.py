@@ -5,9 +5,10 @@ import pytest
 
 from archives import articles, write_jsonl
 from indexer.build import build_index
-from indexer.query import parse_query
-from indexer.ranking import rank
-from indexer.store import IndexStore
+from indexer.search.query import parse_query
+from indexer.search.ranking import rank
+from indexer.search.scoring import term_cache
+from indexer.storage.store import IndexStore
 
 QUERIES = [
     "numérique", "entreprises", "réseaux sociaux", "transformation numérique digital",
@@ -27,7 +28,7 @@ def generation(tmp_path_factory):
 def test_the_same_answer_as_whoosh(generation, q):
     query = parse_query(q, generation.lexicon).query
     searcher = generation.searcher()
-    mask, ranked = rank(generation.term_cache(), query, 20, None)
+    mask, ranked = rank(term_cache(generation), query, 20, None)
     whoosh = searcher.search(query, limit=20)
     assert int(mask.sum()) == len(set(searcher.docs_for_query(query)))
     assert [d for d, _ in ranked] == [hit.docnum for hit in whoosh]
@@ -40,7 +41,7 @@ def test_filters_restrict_the_ranking_not_the_matches(generation):
     query = parse_query("numérique", generation.lexicon).query
     allowed = np.zeros(generation.columns.size, dtype=bool)
     allowed[::3] = True
-    mask, ranked = rank(generation.term_cache(), query, 10, allowed)
+    mask, ranked = rank(term_cache(generation), query, 10, allowed)
     whoosh = generation.searcher().search(query, limit=10, filter=set(np.flatnonzero(allowed).tolist()))
     assert [d for d, _ in ranked] == [hit.docnum for hit in whoosh]
     assert mask.sum() > allowed[mask].sum()  # matches outside the filter still count for facets

@@ -273,7 +273,7 @@ def test_a_search_over_its_time_limit_is_stopped(tmp_path):
     from archives import write_jsonl
     from indexer.build import build_index
     from indexer.errors import SearchTimeout
-    from indexer.store import IndexStore
+    from indexer.storage.store import IndexStore
 
     articles = [{"id": str(i), "title": f"Article {i}", "body": "le numérique en entreprise " * 20}
                 for i in range(1200)]

@@ -4,13 +4,13 @@ the same answers from them as from Whoosh."""
 import numpy as np
 import pytest
 
-from indexer import shards
+from indexer.storage import shards
 from indexer.build import build_index
-from indexer.scoring import TermCache
+from indexer.search.scoring import TermCache
 from indexer.schema import SEARCHED_FIELDS
 from indexer.search import SearchRequest, search
-from indexer.segment_arrays import SegmentArrays
-from indexer.store import IndexStore
+from indexer.storage.segment_arrays import SegmentArrays
+from indexer.storage.store import IndexStore
 
 from archives import articles, sentences, write_jsonl
 

@@ -1,7 +1,7 @@
 """Snippets: the best passage, matched words in <mark>, everything else escaped."""
 
-from indexer.query import Highlight, terms
-from indexer.snippets import make_snippet
+from indexer.search.query import Highlight, terms
+from indexer.search.snippets import make_snippet
 
 
 def hl(*words, prefixes=()):

@@ -10,10 +10,10 @@ import pytest
 
 from faultkit import articles, record
 from archives import write_jsonl
-from indexer import generations
+from indexer.storage import generations
 from indexer.build import build_index
 from indexer.search import SearchRequest, search
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 QUERIES = ["", "numérique", "entreprises OR données", "donn*", '"les entreprises"', "réseaux -sociaux"]
 

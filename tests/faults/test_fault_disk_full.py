@@ -14,11 +14,11 @@ import pytest
 
 from faultkit import articles, build_alive, cli, clean_env, record, stop_builds, wait_job
 from archives import write_jsonl
-from indexer import generations
+from indexer.storage import generations
 from indexer.build import build_index
 from indexer.jobs import current_job, lock_is_free
 from indexer.search import SearchRequest, search
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 TOKEN = "disk-full-token"
 DISK, BIG = "4m", 1500  # a 4 MB disk; 1,500 articles make a 6 MB index

@@ -11,11 +11,11 @@ import pytest
 
 from faultkit import articles, cli, lock_holders, record, sized
 from archives import write_jsonl
-from indexer import generations
+from indexer.storage import generations
 from indexer.build import build_index
 from indexer.jobs import current_job, lock_is_free
 from indexer.search import SearchRequest, search
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 SEED = 20261129
 

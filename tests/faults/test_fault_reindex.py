@@ -13,7 +13,7 @@ import pytest
 
 from faultkit import articles, cli, clean_env, query_words, record, sized, stop_builds, wait_job
 from archives import write_jsonl
-from indexer import generations
+from indexer.storage import generations
 from indexer.build import build_index
 from indexer.jobs import lock_is_free
 

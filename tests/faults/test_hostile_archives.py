@@ -12,7 +12,7 @@ import pytest
 from faultkit import articles, record, run_measured, sized
 from archives import write_jsonl
 from indexer.search import SearchRequest, get_article, search
-from indexer.store import IndexStore
+from indexer.storage.store import IndexStore
 
 MAX_SECONDS = 120
 MAX_RSS_MB = 1500

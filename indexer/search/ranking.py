@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from indexer.errors import SearchTimeout
-from indexer.scoring import TermCache, evaluate
+from indexer.search.scoring import TermCache, evaluate
 
 
 def rank(cache: TermCache, query, limit: int, allowed: np.ndarray | None,

@@ -11,7 +11,7 @@ from html import escape
 from itertools import islice
 
 from indexer.analysis import normalize, word_list, word_matches
-from indexer.query import Highlight
+from indexer.search.query import Highlight
 
 WINDOW = 40          # words in a snippet
 SCAN_CHARS = 200_000  # a huge article is searched for matches in its first part only

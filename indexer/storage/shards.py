@@ -26,10 +26,10 @@ from whoosh.reading import MultiReader
 from whoosh.writing import SegmentWriter
 
 from indexer.errors import BuildFailed
-from indexer.generations import NoSpace
-from indexer.lexicon import LexiconBuilder
+from indexer.storage.generations import NoSpace
+from indexer.storage.lexicon import LexiconBuilder
 from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
-from indexer.segment_arrays import ArraysWriter, SegmentArrays
+from indexer.storage.segment_arrays import ArraysWriter, SegmentArrays
 
 PREFIX = "shard-"
 # A shard process commits a segment every SEGMENT_DOCS documents: its memory stays bounded

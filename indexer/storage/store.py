@@ -17,12 +17,16 @@ from typing import Callable, TypeVar
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from indexer import generations, scoring, shards
+from indexer.storage import generations, shards
 from indexer.errors import ArchiveSearchError, IndexMissing
-from indexer.facets import Columns
-from indexer.lexicon import Lexicon
+from indexer.storage.columns import Columns
+from indexer.storage.lexicon import Lexicon
 
 T = TypeVar("T")
+
+# BM25F's parameters, Whoosh's defaults: the search (search/scoring.py) scores with the same.
+B = 0.75
+K1 = 1.2
 
 
 class Generation:
@@ -44,17 +48,21 @@ class Generation:
         self._size: int | None = None
 
     def searcher(self):
+        """This thread's Whoosh searcher (a searcher caches, and is not shared between threads)."""
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = Searcher(self._reader(), weighting=BM25F(B=scoring.B, K1=scoring.K1))
+            s = Searcher(self._reader(), weighting=BM25F(B=B, K1=K1))
             self._local.searcher = s
-            self._local.terms = scoring.TermCache(s, self.columns.live, self.arrays)
         return s
 
-    def term_cache(self) -> scoring.TermCache:
-        """This thread's posting arrays (see scoring.py), bound to its searcher."""
-        self.searcher()
-        return self._local.terms
+    def thread_cache(self, name: str, make: Callable[["Generation"], T]) -> T:
+        """This thread's `name` object for this generation, made by `make(self)` on first use
+        (the search keeps its posting arrays there, see search/scoring.py)."""
+        found = getattr(self._local, name, None)
+        if found is None:
+            found = make(self)
+            setattr(self._local, name, found)
+        return found
 
     def _reader(self):
         return shards.open_reader(self.folder, self.shards)

@@ -18,10 +18,9 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as Q
 
-from indexer.postings import read_postings, read_values
+from indexer.storage.postings import read_postings, read_values
 
-B = 0.75
-K1 = 1.2
+from indexer.storage.store import B, K1  # one definition for Whoosh's searcher and ours
 CACHE_POSTINGS = 10_000_000  # posting entries kept per generation (12 bytes each)
 
 
@@ -86,6 +85,12 @@ class TermCache:
                 values.extend(leaf.doc_field_length(d, field) for d in range(leaf.doc_count_all()))
             found = self._lengths[field] = np.array(values, dtype=np.float64)
         return found
+
+
+def term_cache(generation) -> "TermCache":
+    """This thread's posting arrays for `generation`, bound to its searcher."""
+    return generation.thread_cache(
+        "terms", lambda g: TermCache(g.searcher(), g.columns.live, g.arrays))
 
 
 class Evaluation:

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
-from indexer.completions import suggest  # noqa: F401  (the search surface: search, suggest, get_article)
+from indexer.search.completions import suggest  # noqa: F401  (the search surface: search, suggest, get_article)
 from indexer.errors import ArticleNotFound, QueryError
-from indexer.facets import FACETS, disjunctive_counts
-from indexer.query import ParsedQuery, parse_query
-from indexer.ranking import rank
-from indexer.snippets import make_snippet
-from indexer.spelling import correct_query
-from indexer.store import Generation, IndexStore
+from indexer.search.facets import FACETS, disjunctive_counts
+from indexer.search.query import ParsedQuery, parse_query
+from indexer.search.ranking import rank
+from indexer.search.scoring import term_cache
+from indexer.search.snippets import make_snippet
+from indexer.search.spelling import correct_query
+from indexer.storage.store import Generation, IndexStore
 
 SORTS = ("relevance", "date", "-date")
 MAX_PER_PAGE = 50
@@ -116,9 +117,9 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
     if parsed.query is None:
         base = columns.live.copy()
     elif by_relevance:
-        base, ranked = rank(generation.term_cache(), parsed.query, end, allowed, deadline)
+        base, ranked = rank(term_cache(generation), parsed.query, end, allowed, deadline)
     else:
-        base, _ = rank(generation.term_cache(), parsed.query, 0, None, deadline)
+        base, _ = rank(term_cache(generation), parsed.query, 0, None, deadline)
     # Dates narrow every facet's counts; a facet's own values do not narrow its counts.
     if date_mask is not None:
         base &= date_mask

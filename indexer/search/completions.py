@@ -7,8 +7,8 @@ the archive's spelling: `transformation num` -> `transformation numérique`.
 from __future__ import annotations
 
 from indexer.analysis import FOLDED_STOP_WORDS, fold, normalize, word_spans
-from indexer.facets import facet_key
-from indexer.store import IndexStore
+from indexer.storage.columns import facet_key
+from indexer.storage.store import IndexStore
 
 MIN_PREFIX = 2
 MAX_LIMIT = 20

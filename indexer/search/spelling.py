@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from indexer.analysis import FOLDED_STOP_WORDS, analyze_word, fold, normalize, word_spans
 from indexer.schema import SEARCHED_FIELDS
-from indexer.store import Generation
+from indexer.storage.store import Generation
 
 MIN_WORD = 3
 

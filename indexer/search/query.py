@@ -15,7 +15,7 @@ from whoosh import query as Q
 
 from indexer.analysis import analyze, analyze_word, fold, normalize
 from indexer.errors import QueryError
-from indexer.lexicon import Lexicon
+from indexer.storage.lexicon import Lexicon
 from indexer.schema import FIELD_ALIASES, SEARCHED_FIELDS
 
 MAX_QUERY_CHARS = 1000

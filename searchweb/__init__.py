@@ -29,7 +29,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     # The session only ever carries the admin login: no reason to send it on any cross-site request.
     "SESSION_COOKIE_SAMESITE": "Strict",
-    "MAX_CONTENT_LENGTH": 64 * 1024,  # nothing here accepts an upload
+    # Nothing else accepts an upload; the document API raises it for its own writes (documents.py).
+    "MAX_CONTENT_LENGTH": 64 * 1024,
 }
 
 
@@ -80,7 +81,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     # reopens it when a new index generation is published.
     app.extensions["archive_search.store"] = IndexStore(app.config["INDEX_DIR"])
 
-    from . import admin, api, errors, pages, ratelimit, security
+    from . import admin, api, documents, errors, pages, ratelimit, security
     from .engine import AnswerCache
 
     app.extensions["archive_search.answers"] = AnswerCache()
@@ -91,4 +92,5 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(documents.bp)
     return app

@@ -1,7 +1,8 @@
-"""Admin: reindexing over HTTP (Bearer token) and the owner's page at /admin (login, figures, live progress).
+"""Admin: reindexing over HTTP (Bearer token) and the owner's page at /admin (login, figures, live progress,
+the last writes of the document API, which documents.py serves).
 
 No token configured means admin is off: every admin URL answers 403 and does nothing.
-The API accepts the Bearer token, or the admin page's session (a POST then also needs the CSRF header).
+The API accepts the Bearer token, or the admin page's session (a write then also needs the CSRF header).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 
+from indexer import live
 from indexer.errors import IndexBusy, IndexMissing
 from indexer.jobs import current_job, start_reindex
 
@@ -20,6 +22,12 @@ from .errors import error_response
 bp = Blueprint("admin", __name__)
 
 ADMIN_OFF = "Admin is off: the server has no ARCHIVE_SEARCH_ADMIN_TOKEN."
+
+# The last writes of the document API the page lists (admin.js keeps the list up to date).
+TASKS_SHOWN = 10
+IDS_SHOWN = 3
+TASK_KINDS = {"put": "Écriture", "delete": "Suppression", "batch": "Lot"}
+TASK_STATES = {"enqueued": "En attente", "processing": "En cours", "succeeded": "Appliquée", "failed": "Échec"}
 
 
 def _index_dir() -> str:
@@ -101,7 +109,9 @@ def dashboard():
         info = None
     response = current_app.make_response(
         render_template("admin.html", info=info, job=current_job(_index_dir()),
-                        archive=archive_sources(current_app.config["ARCHIVE"]))
+                        archive=archive_sources(current_app.config["ARCHIVE"]),
+                        tasks=live.recent_tasks(_index_dir(), TASKS_SHOWN), tasks_shown=TASKS_SHOWN,
+                        task_labels={"kinds": TASK_KINDS, "states": TASK_STATES})
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -175,3 +185,12 @@ def job_state(job: dict) -> str:
         return (f"Terminée le {datetime_fr(job.get('finished_at'))} : {job.get('indexed') or 0} articles indexés, "
                 f"{job.get('skipped') or 0} ignorés.")
     return f"Échec le {datetime_fr(job.get('finished_at'))}."
+
+
+@bp.app_template_global()
+def task_ids(task: dict) -> str:
+    """A task's first article ids, and how many more (admin.js says it the same way)."""
+    ids = task.get("ids") or []
+    shown = ", ".join(ids[:IDS_SHOWN])
+    more = max((task.get("articles") or 0), len(ids)) - min(len(ids), IDS_SHOWN)
+    return f"{shown} et {more} autre{'s' if more > 1 else ''}" if more > 0 else (shown or "—")

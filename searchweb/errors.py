@@ -13,17 +13,26 @@ from indexer.errors import (
     IndexMissing,
     QueryError,
 )
+from indexer.live import TaskNotFound
+from indexer.live.documents import DocumentError, TooLarge
+from indexer.live.journal import JournalError, JournalFull
 
 # A search stopped at its time limit (looked up by name, so this module never depends on
 # the engine having it).
 SearchTimeout = getattr(engine_errors, "SearchTimeout", None)
 
-# The engine's named errors and the HTTP status each one means.
+# The engine's named errors and the HTTP status each one means (the first class that matches wins:
+# a subclass comes before its base).
 STATUS = {
     QueryError: 400,
+    DocumentError: 400,  # a written article's bad field, named in `param`
     ArticleNotFound: 404,
+    TaskNotFound: 404,
     IndexBusy: 409,
+    TooLarge: 413,
     IndexMissing: 503,
+    JournalFull: 507,  # the disk is full: the write was refused, nothing of it kept
+    JournalError: 503,  # the journal cannot take writes: nothing recorded
 }
 if SearchTimeout is not None:
     STATUS[SearchTimeout] = 503
@@ -45,6 +54,7 @@ PAGES = {
     429: ("Trop de requêtes", "Vous avez envoyé beaucoup de requêtes : patientez un instant, puis réessayez."),
     500: ("Erreur du serveur", "Une erreur inattendue s’est produite. Réessayez dans un instant."),
     503: ("Index indisponible", "L’index de recherche n’est pas encore construit. Réessayez dans un instant."),
+    507: ("Espace disque insuffisant", "Le disque du serveur est plein : rien n’a été enregistré."),
 }
 
 
@@ -77,9 +87,9 @@ def error_response(status: int, code: str, message: str, *, param: str | None = 
 
 def _engine_error(error: ArchiveSearchError):
     status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 500)
-    if status == 500:
+    if status == 500 or isinstance(error, JournalError):  # the operator has something to fix
         current_app.logger.error("engine error: %r", error)
-    param = getattr(error, "param", None)
+    param = error.field if isinstance(error, DocumentError) else getattr(error, "param", None)
     message = str(error)
     if param and param not in message:
         message = f"{param}: {message}"

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from indexer import __version__
 
+from indexer.live.documents import MAX_BATCH, MAX_ID_CHARS, MAX_REQUEST_BYTES
 from indexer.search.query import MAX_QUERY_CHARS
 from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
 
+from .documents import DEFAULT_TASKS, MAX_TASKS
 from .params import DEFAULT_PER_PAGE, FACETS
 
 
@@ -39,7 +41,8 @@ SCHEMAS = {
                 "properties": {
                     "code": {"type": "string", "description": "Machine-readable, e.g. `bad_query`, `not_found`."},
                     "message": {"type": "string"},
-                    "param": {"type": "string", "description": "The request parameter at fault (400 only)."},
+                    "param": {"type": "string", "description": "The request parameter at fault (400 only); for a "
+                              "written article, the field at fault: `title`, `articles[2].date`, `line 4.url`."},
                 },
             },
             "job": {"description": "With 409: the build already running.", "$ref": "#/components/schemas/Job"},
@@ -131,6 +134,51 @@ SCHEMAS = {
         "required": ["job"],
         "properties": {"job": {"oneOf": [_ref("Job"), {"type": "null"}]}},
     },
+    "ArticleInput": {
+        "type": "object",
+        "description": "An article written through the admin API: the fields of a search result, plus `body`.",
+        "required": ["title", "body"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": ["string", "integer"], "maxLength": MAX_ID_CHARS,
+                   "description": "Optional with PUT (then the same as the path's); required in a batch."},
+            "title": {"type": "string"},
+            "body": {"type": "string", "description": "HTML or plain text, cleaned like every reader's."},
+            "url": {"type": "string", "description": "An http(s) address or a path starting with `/`."},
+            "date": {"type": "string", "description": "`YYYY-MM-DD`, an ISO date-time or an RFC 2822 date."},
+            "author": {"type": "string"},
+            "tags": STRINGS,
+            "categories": STRINGS,
+            "sources": {**STRINGS, "description": "Optional: the sources quoted are also found in the text."},
+            "status": {"type": "string", "enum": ["publish"],
+                       "description": "Optional; only published articles are indexed."},
+        },
+    },
+    "Task": {
+        "type": "object",
+        "required": ["id", "kind", "state", "articles", "ids", "error", "enqueued_at", "finished_at"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "kind": {"enum": ["put", "delete", "batch", None],
+                     "description": "null only for a task known from the journal alone."},
+            "state": {"enum": ["enqueued", "processing", "succeeded", "failed"]},
+            "articles": {"type": ["integer", "null"], "minimum": 0, "description": "Articles written or removed."},
+            "ids": {**STRINGS, "description": "The first article ids of the task."},
+            "error": {**NULLABLE_STRING, "description": "Why it failed, or why it still waits."},
+            "enqueued_at": NULLABLE_STRING,
+            "finished_at": NULLABLE_STRING,
+        },
+    },
+    "TaskAnswer": {
+        "type": "object",
+        "required": ["task"],
+        "properties": {"task": _ref("Task")},
+    },
+    "TaskList": {
+        "type": "object",
+        "required": ["tasks"],
+        "properties": {"tasks": {"type": "array", "items": _ref("Task"), "description": "Newest first."}},
+    },
     "Health": {
         "type": "object",
         "required": ["status", "articles", "generation"],
@@ -178,6 +226,31 @@ CACHED = {
 }
 NOT_MODIFIED = {"description": "Not modified since the ETag sent in `If-None-Match`."}
 ADMIN = [{"bearerAuth": []}]
+ADMIN_REFUSALS = {
+    "401": _error("Missing or wrong token."),
+    "403": _error("Admin is off (no token configured), or a session request without its CSRF header."),
+}
+LIMIT = f"{MAX_REQUEST_BYTES // (1024 * 1024)} MB"
+
+
+def _write_responses(what: str) -> dict:
+    """The answers of a write: nothing is recorded unless it is a 202."""
+    return {
+        "202": {**_json("TaskAnswer", f"{what} The write is durable (it survives a crash) and becomes "
+                        "searchable within seconds; follow the task at `Location`."),
+                "headers": {"Location": {"description": "The task's URL.", "schema": {"type": "string"}}}},
+        "400": _error("A bad field (`bad_document`, named in `error.param`), a body that is not JSON, or a "
+                      "wrong Content-Type (`bad_content_type`). Nothing was recorded."),
+        **ADMIN_REFUSALS,
+        "413": _error(f"Over {LIMIT}, or a batch of more than {MAX_BATCH} articles (`too_large`). "
+                      "Nothing was recorded."),
+        "503": _error("The journal cannot take writes (`journal_error`). Nothing was recorded."),
+        "507": _error("The disk is full (`insufficient_storage`). Nothing was recorded."),
+    }
+
+
+ARTICLE_ID = {"name": "id", "in": "path", "required": True,
+              "schema": {"type": "string", "maxLength": MAX_ID_CHARS}}
 
 
 def _cached(schema_name: str, description: str) -> dict:
@@ -248,6 +321,80 @@ def _paths() -> dict:
                     "401": _error("Missing or wrong token."),
                     "403": _error("Admin is off (no token configured)."),
                     "409": _error("A build is already running; `job` is that build."),
+                },
+            },
+        },
+        "/api/v1/admin/articles/{id}": {
+            "put": {
+                "summary": "Create or replace one article",
+                "operationId": "putArticle",
+                "security": ADMIN,
+                "parameters": [ARTICLE_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("ArticleInput")}},
+                },
+                "responses": _write_responses("The article is recorded."),
+            },
+            "delete": {
+                "summary": "Remove one article",
+                "operationId": "deleteArticle",
+                "security": ADMIN,
+                "parameters": [ARTICLE_ID],
+                "responses": {
+                    **{status: answer for status, answer in _write_responses(
+                        "The deletion is recorded (an id the index does not hold is no error).").items()
+                       if status != "413"},  # it has no body
+                    "400": _error("A bad id (`bad_document`, `param` is `id`): too long, or with control "
+                                  "characters. Nothing was recorded."),
+                },
+            },
+        },
+        "/api/v1/admin/articles": {
+            "post": {
+                "summary": "Write a batch of articles, all or nothing",
+                "operationId": "postArticles",
+                "security": ADMIN,
+                "requestBody": {
+                    "required": True,
+                    "description": f"At most {MAX_BATCH} articles, each with its `id` (ids may not repeat).",
+                    "content": {
+                        "application/json": {"schema": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH,
+                                                        "items": {**_ref("ArticleInput"), "required": ["id"]}}},
+                        "application/x-ndjson": {"schema": {
+                            "type": "string", "description": "One article (a JSON object) a line."}},
+                    },
+                },
+                "responses": _write_responses("The batch is recorded, as one task."),
+            },
+        },
+        "/api/v1/admin/tasks/{id}": {
+            "get": {
+                "summary": "One write task",
+                "operationId": "getTask",
+                "security": ADMIN,
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {
+                    "200": {**_json("TaskAnswer", "The task as it stands."),
+                            "headers": {"Cache-Control": {"schema": {"const": "no-store"}}}},
+                    **ADMIN_REFUSALS,
+                    "404": _error("No task has this id."),
+                },
+            },
+        },
+        "/api/v1/admin/tasks": {
+            "get": {
+                "summary": "The last write tasks",
+                "operationId": "listTasks",
+                "security": ADMIN,
+                "parameters": [_query("limit", "How many, newest first.",
+                                      {"type": "integer", "minimum": 1, "maximum": MAX_TASKS, "default": DEFAULT_TASKS})],
+                "responses": {
+                    "200": {**_json("TaskList", "The tasks, newest first."),
+                            "headers": {"Cache-Control": {"schema": {"const": "no-store"}}}},
+                    "400": _error("A bad `limit`."),
+                    **ADMIN_REFUSALS,
                 },
             },
         },

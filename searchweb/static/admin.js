@@ -53,3 +53,94 @@
 
   if (button.disabled) poll();  // the page was rendered while a job runs
 })();
+
+// The last writes of the document API, kept up to date while the page is open (read with the session).
+// Without JavaScript the page shows them as they were when it was rendered.
+(function () {
+  "use strict";
+  var section = document.getElementById("tasks");
+  if (!section) return;
+  var url = section.dataset.url;
+  var labels = JSON.parse(section.dataset.labels);
+  var body = section.querySelector("tbody");
+  var table = section.querySelector(".table-scroll");
+  var empty = section.querySelector(".tasks__empty");
+  var IDS_SHOWN = 3;
+  var EVERY = 2000, AFTER_ERROR = 5000;  // milliseconds
+  var timer = null;
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // As the page's `datetime_fr`: 28/03/2015 à 14:05 UTC.
+  function when(iso) {
+    if (!iso) return "—";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return iso;
+    return pad(d.getUTCDate()) + "/" + pad(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear() +
+      " à " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
+  }
+
+  // As the page's `task_ids`: the first ids, and how many more.
+  function ids(task) {
+    var list = task.ids || [];
+    var shown = list.slice(0, IDS_SHOWN).join(", ");
+    var more = Math.max(task.articles || 0, list.length) - Math.min(list.length, IDS_SHOWN);
+    if (more > 0) return shown + " et " + more + " autre" + (more > 1 ? "s" : "");
+    return shown || "—";
+  }
+
+  function cell(row, text, className) {
+    var td = document.createElement("td");
+    td.textContent = text;  // data is text, never markup
+    if (className) td.className = className;
+    row.appendChild(td);
+  }
+
+  function row(task) {
+    var tr = document.createElement("tr");
+    tr.className = "task task--" + task.state;
+    tr.dataset.id = task.id;
+    cell(tr, String(task.id));
+    cell(tr, labels.kinds[task.kind] || task.kind || "—");
+    cell(tr, labels.states[task.state] || task.state, "task__state");
+    cell(tr, task.articles === null || task.articles === undefined ? "—" : String(task.articles));
+    cell(tr, ids(task), "task__ids");
+    cell(tr, when(task.enqueued_at));
+    cell(tr, when(task.finished_at));
+    cell(tr, task.error || "", "task__error");
+    return tr;
+  }
+
+  function show(tasks) {
+    var rows = document.createDocumentFragment();
+    tasks.forEach(function (task) { rows.appendChild(row(task)); });
+    body.replaceChildren(rows);
+    table.hidden = tasks.length === 0;
+    empty.hidden = tasks.length > 0;
+  }
+
+  function later(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(poll, delay);
+  }
+
+  function poll() {
+    if (document.hidden) return;  // resumed when the page is shown again
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403) return null;  // logged out: the page will say so
+        return r.ok ? r.json() : Promise.reject(r.status);
+      })
+      .then(function (data) {
+        if (!data) return;
+        show(data.tasks);
+        later(EVERY);
+      })
+      .catch(function () { later(AFTER_ERROR); });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) later(0);
+  });
+  later(EVERY);
+})();

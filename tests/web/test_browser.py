@@ -219,6 +219,27 @@ def test_the_widget_works_on_another_origin(server, other_site, page):
     assert not page.problems, page.problems
 
 
+def test_the_admin_page_shows_writes_of_the_document_api_as_they_come(server, page):
+    page.goto(server + "/admin")
+    page.get_by_label("Jeton d’administration").fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Dernières écritures")).to_be_visible()
+    expect(page.get_by_text("--forget-pushed")).to_be_visible()
+    # Another client deletes an article the index does not hold (so no later test sees a change).
+    request = urllib.request.Request(server + "/api/v1/admin/articles/%3Cb%3Eabsent", method="DELETE",
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+        task = json.load(response)["task"]
+    row = page.locator(f'#tasks tr[data-id="{task["id"]}"]')
+    expect(row).to_be_visible(timeout=10_000)  # admin.js polls the list with the session
+    expect(row.locator("td").nth(1)).to_have_text("Suppression")
+    expect(row.locator(".task__ids")).to_have_text("<b>absent")  # text, never markup
+    assert page.locator("#tasks b").count() == 0
+    shot(page, "admin-writes")
+    assert not page.problems, page.problems
+
+
 def test_admin_logs_in_and_follows_a_reindex_live(server, page):
     """Last in this file: the rebuild publishes a new generation of the index the others read."""
     page.goto(server + "/admin")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate
 
 from searchweb import create_app
@@ -31,10 +35,16 @@ def test_the_document_is_valid_openapi(spec):
     assert spec["openapi"].startswith("3.")
 
 
+def _template(path: str) -> str:
+    """A Flask rule or an OpenAPI path with its variables unnamed: `/tasks/<int:task_id>` -> `/tasks/{}`."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+
 def test_every_route_of_the_app_is_described(app, spec):
-    described = {path.replace("{id}", "<article_id>") for path in spec["paths"]}
-    routes = {rule.rule for rule in app.url_map.iter_rules()
-              if rule.rule.startswith("/api/") or rule.rule in ("/healthz", "/embed.js")}
+    described = {(_template(path), method.upper()) for path, item in spec["paths"].items() for method in item}
+    routes = {(_template(rule.rule), method) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/") or rule.rule in ("/healthz", "/embed.js")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes == described
 
 
@@ -71,3 +81,57 @@ def test_admin_answers_conform(spec, sample_index):
              client.get("/api/v1/admin/reindex", headers={"Authorization": f"Bearer {TOKEN}"}))  # 200
     off = create_app({"TESTING": True, "INDEX_DIR": str(sample_index)}).test_client()
     conforms(spec, "/api/v1/admin/reindex", "post", off.post("/api/v1/admin/reindex"))  # 403
+
+
+def test_document_api_answers_conform(spec, sample_index, tmp_path, monkeypatch):
+    from indexer.live import documents
+
+    index_dir = shutil.copytree(sample_index, tmp_path / "index")  # these calls write
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "ADMIN_TOKEN": TOKEN}).test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    one = {"title": "Un article", "body": "<p>Du texte.</p>", "tags": ["a"], "date": "2020-01-02"}
+    batch = [{"id": f"b{n}", **one} for n in range(3)]
+    article, articles = "/api/v1/admin/articles/{id}", "/api/v1/admin/articles"
+    task, tasks = "/api/v1/admin/tasks/{id}", "/api/v1/admin/tasks"
+
+    answers = [
+        (article, "put", client.put("/api/v1/admin/articles/a", json=one, headers=auth), 202),
+        (article, "put", client.put("/api/v1/admin/articles/a", json={**one, "date": "x"}, headers=auth), 400),
+        (article, "put", client.put("/api/v1/admin/articles/a", data="{", content_type="text/plain",
+                                    headers=auth), 400),
+        (article, "put", client.put("/api/v1/admin/articles/a", json=one), 401),
+        (article, "delete", client.delete("/api/v1/admin/articles/a", headers=auth), 202),
+        (article, "delete", client.delete("/api/v1/admin/articles/" + "x" * 300, headers=auth), 400),
+        (articles, "post", client.post(articles, json=batch, headers=auth), 202),
+        (articles, "post", client.post(articles, data="\n".join(json.dumps(a) for a in batch),
+                                       content_type="application/x-ndjson", headers=auth), 202),
+        (articles, "post", client.post(articles, json=batch + [batch[0]], headers=auth), 400),
+        (articles, "post", client.post(articles, json=[{"id": str(n), **one} for n in range(documents.MAX_BATCH + 1)],
+                                       headers=auth), 413),
+        (task, "get", client.get("/api/v1/admin/tasks/1", headers=auth), 200),
+        (task, "get", client.get("/api/v1/admin/tasks/999", headers=auth), 404),
+        (task, "get", client.get("/api/v1/admin/tasks/1"), 401),
+        (tasks, "get", client.get("/api/v1/admin/tasks?limit=2", headers=auth), 200),
+        (tasks, "get", client.get("/api/v1/admin/tasks?limit=0", headers=auth), 400),
+    ]
+    monkeypatch.setattr(documents, "MAX_REQUEST_BYTES", 100)
+    answers.append((article, "put", client.put("/api/v1/admin/articles/a", json={**one, "body": "x" * 200},
+                                               headers=auth), 413))
+    off = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
+    answers += [(articles, "post", off.post(articles, json=batch, headers=auth), 403),
+                (tasks, "get", off.get(tasks, headers=auth), 403)]
+
+    for path, method, response, status in answers:
+        assert response.status_code == status, (path, method, response.get_json())
+        conforms(spec, path, method, response)
+    # The request bodies the document declares are those the API takes.
+    def body_schema(path, method):
+        schema = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        return Draft202012Validator({**schema, "components": spec["components"]})
+
+    body_schema(article, "put").validate(one)
+    body_schema(articles, "post").validate(batch)
+    with pytest.raises(ValidationError):
+        body_schema(articles, "post").validate([one])  # a batch's articles carry their id
+    with pytest.raises(ValidationError):
+        body_schema(article, "put").validate({**one, "colour": "bleu"})

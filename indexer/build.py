@@ -1,36 +1,39 @@
 """Building an index: sources in, a new published generation out.
 
-One function, `build_index`, serves the CLI, the admin's reindex and the tests. It
-writes a complete new generation beside the live one and publishes it atomically
-(see generations.py). In incremental mode (the default) it starts from a copy of the
-live generation and analyses only articles that are new or changed (by id and content
-hash), then deletes those no longer in the sources.
+One function, `build_index`, serves the CLI, the admin's reindex and the tests. It writes a
+new generation beside the live one and publishes it atomically (storage/generations.py). In
+incremental mode (the default) the new generation starts as hard links to the live one's
+files and analyses only articles that are new or changed (by id and content hash), then
+deletes those no longer in the sources.
+
+The articles pushed through the document API (live/) are laid over the sources: a pushed
+article wins over the archive's version of the same id, a pushed deletion removes it, and a
+pushed article the archive lacks is kept. What was pushed while the build ran is caught up
+just before the new generation is published, under the writer lock, so no pushed write is
+ever lost to a reindex.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from indexer.storage import generations, shards
 from indexer.analysis import ANALYZER_VERSION
 from indexer.article import Article, Skipped
 from indexer.errors import ArchiveSearchError, BuildRefused
-from indexer.storage.columns import Columns
-from indexer.storage.lexicon import Lexicon, LexiconBuilder
 from indexer.jobs import BuildLock, JobRecorder, now_iso
+from indexer.live.documents import from_record
+from indexer.live.ledger import Ledger
 from indexer.sources import open_source, unique
 from indexer.sources.quotes import QUOTES_VERSION, extract_sources
-
-CATALOG = "catalog.json"
-
-# Bump when what a generation holds beside Whoosh changes: an index of another layout is
-# rebuilt in full (2: posting arrays beside every segment, segment_arrays.py).
-LAYOUT = 2
+from indexer.storage import generations, shards
+from indexer.storage.changes import apply_changes, live_articles
+from indexer.storage.lexicon import LexiconBuilder, Vocabulary
+from indexer.storage.store import Generation
 
 # A build that would replace the live index by one this much smaller is refused:
 # it is far more likely a truncated export than a real deletion of most articles.
@@ -46,6 +49,7 @@ class BuildReport:
     analysed: int = 0     # new or changed, analysed in this build
     reused: int = 0       # unchanged, taken from the previous generation
     removed: int = 0      # in the previous generation, not in the sources any more
+    pushed: int = 0       # pushed through the document API, laid over the sources
     skipped: list[Skipped] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -54,6 +58,8 @@ class BuildReport:
         lines = [f"{self.articles} articles indexed ({self.analysed} analysed, "
                  f"{self.reused} unchanged, {self.removed} removed) in {self.seconds:.1f} s "
                  f"-> {self.generation}"]
+        if self.pushed:
+            lines.append(f"{self.pushed} pushed through the document API, kept over the sources")
         if self.excluded:
             lines.append("left out: " + ", ".join(f"{n} {why}" for why, n in sorted(self.excluded.items())))
         if self.skipped:
@@ -64,8 +70,10 @@ class BuildReport:
 
 def build_index(sources: list, index_dir, progress: Progress | None = None, *,
                 incremental: bool = True, allow_shrink: bool = False, shard_count: int | None = None,
-                job_id: str | None = None, lock_fd: int | None = None) -> BuildReport:
-    """Builds and publishes a new generation holding exactly the sources' articles.
+                job_id: str | None = None, lock_fd: int | None = None,
+                forget_pushed: bool = False) -> BuildReport:
+    """Builds and publishes a new generation holding exactly the sources' articles, with the
+    pushed ones laid over them (`forget_pushed`: the sources alone, every pushed write dropped).
 
     Raises SourceError (a source cannot be read), IndexBusy (a build is running) or
     BuildRefused (nothing to publish, or far fewer articles than the live index); in
@@ -77,7 +85,7 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
         recorder = JobRecorder(index_dir, job_id, sources)
         try:
             report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
-                            shard_count, lock.fd)
+                            shard_count, lock.fd, forget_pushed)
         except ArchiveSearchError as e:
             recorder.finish("failed", error=str(e))
             raise
@@ -90,32 +98,45 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
 
 
 def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incremental: bool,
-           allow_shrink: bool, shard_count: int | None, lock_fd: int) -> BuildReport:
+           allow_shrink: bool, shard_count: int | None, lock_fd: int, forget_pushed: bool) -> BuildReport:
     started = time.monotonic()
-    generations.remove_leftovers(index_dir)
+    generations.remove_unfinished(index_dir, generations.BUILDING_PREFIX)
     readers = [open_source(s) for s in sources]  # every source must open before any work
     generations.check_space(index_dir, generations.space_needed(index_dir, sources))
     total = sum(r.total for r in readers)
-    name = generations.new_generation_name(index_dir)
-    report = BuildReport(generation=name)
+    report = BuildReport(generation="")
 
-    live = generations.read_current(index_dir)
-    live_meta = generations.read_meta(index_dir / live) if live else {}
-    live_count = live_meta.get("articles", 0)
+    live = _reusable(index_dir) if incremental else None
+    live_count = _live_count(index_dir)
     # An incremental build reuses the live shards, so it keeps their number.
-    previous = _previous_catalog(index_dir / live, live_meta) if (incremental and live) else None
-    shard_count = live_meta["shards"] if previous is not None else (shard_count or shards.default_shards())
+    shard_count = live.shards if live is not None else (shard_count or shards.default_shards())
+    old = live.catalog() if live is not None else {}
 
-    building = index_dir / f"{generations.BUILDING_PREFIX}{name}"
-    building.mkdir()
+    ledger = Ledger(index_dir)
+    if forget_pushed:
+        ledger.forget_pushed()
+    pushed, pushed_seq = ledger.snapshot()
+
+    building = index_dir / f"{generations.BUILDING_PREFIX}{secrets.token_hex(4)}"
+    known: dict = {}
     try:
-        if previous is not None:
-            for path in shards.shard_dirs(index_dir / live, shard_count):
-                shutil.copytree(path, building / path.name)
-        old = previous or {}
+        building.mkdir()
+        if live is not None:
+            for path in generations.shard_dirs(live.folder, shard_count):
+                generations.link_tree(path, building / path.name)
+            known = generations.known_checksums(live.folder)
         catalog: dict[str, dict] = {}
-        writers = shards.ShardWriters(building, shard_count, fresh=previous is None, lock_fd=lock_fd)
+        writers = shards.ShardWriters(building, shard_count, fresh=live is None, lock_fd=lock_fd)
         try:
+            def add(article: Article) -> None:
+                entry, change = prepare(article, old.get(article.id))
+                catalog[article.id] = entry
+                if change is None:
+                    report.reused += 1
+                else:
+                    report.analysed += 1
+                    writers.send(article.id, "update" if article.id in old else "add", change)
+
             processed = 0
             for reader in readers:
                 for record in reader:
@@ -124,22 +145,17 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
                         _skip(report, recorder, record)
                     elif record.id in catalog:
                         _skip(report, recorder, Skipped(f"id {record.id}", "duplicate id, first one kept"))
-                    else:
-                        content = record.content_hash()
-                        if old.get(record.id, {}).get("hash") == content:
-                            catalog[record.id] = old[record.id]  # quoted sources included
-                            report.reused += 1
-                        else:
-                            record.sources = unique(record.sources + extract_sources(record.body, record.body_html))
-                            catalog[record.id] = _catalog_entry(record, content)
-                            report.analysed += 1
-                            writers.send(record.id, "update" if record.id in old else "add",
-                                         _document(record))
+                    elif record.id not in pushed:  # a pushed version (or deletion) wins
+                        add(record)
                     recorder.progress(processed, max(total, processed))
                     if progress:
                         progress(processed, max(total, processed))
                 for why, n in getattr(reader, "excluded", {}).items():
                     report.excluded[why] = report.excluded.get(why, 0) + n
+            for article in ledger.pushed_articles(through=pushed_seq):
+                if article["id"] not in catalog:
+                    add(from_record(article))
+                    report.pushed += 1
             for gone in old.keys() - catalog.keys():
                 writers.send(gone, "delete", gone)
                 report.removed += 1
@@ -148,27 +164,65 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             recorder.progress(processed, processed, force=True)
             if progress:
                 progress(processed, processed)
-            vocabulary = LexiconBuilder(Lexicon.load(index_dir / live) if previous is not None else None)
+            vocabulary = LexiconBuilder(Vocabulary.load(live.folder) if live is not None else None)
             writers.commit(vocabulary)
         finally:
             writers.cancel()
 
-        _write_side_files(building, shard_count, catalog)
-        vocabulary.save(building)
-        report.articles = len(catalog)
-        meta = {"generation": name, "articles": len(catalog), "built_at": now_iso(),
-                "analyzer": ANALYZER_VERSION, "quotes": QUOTES_VERSION, "layout": LAYOUT, "shards": shard_count,
-                "sources": [str(s) for s in sources],
-                "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
-                "skipped": len(report.skipped)}
-        (building / generations.META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        generations.publish(index_dir, building, name)
+        with generations.WriterLock(index_dir):
+            # What was pushed while the build ran (the live index has it already): caught up
+            # now, on top of what the build made of the sources.
+            journal_seq = pushed_seq
+            changes = []
+            for article_id, seq, article in ledger.pushed(after=pushed_seq):
+                journal_seq = max(journal_seq, seq)
+                if article is None:
+                    changes.append((article_id, None))
+                else:
+                    changes.append((article_id, prepare(from_record(article), None)[1]))
+            apply_changes(building, shard_count, changes, vocabulary)
+            journal_seq = max(journal_seq, ledger.laid_through())
+            report.articles = live_articles(building, shard_count)
+            _refuse_if_suspicious(report.articles, _live_count(index_dir), allow_shrink)
+            vocabulary.save(building)
+            meta = {"generation": "", "articles": report.articles, "built_at": now_iso(),
+                    "analyzer": ANALYZER_VERSION, "quotes": QUOTES_VERSION, "layout": generations.LAYOUT,
+                    "shards": shard_count, "sources": [str(s) for s in sources],
+                    "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
+                    "pushed": report.pushed, "skipped": len(report.skipped), "journal_seq": journal_seq}
+            (building / generations.META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            report.generation = generations.publish(index_dir, building, known)
+            generations.remove_old_generations(index_dir)
     finally:
+        ledger.close()
         if building.exists():
-            shutil.rmtree(building, ignore_errors=True)
-    generations.remove_leftovers(index_dir)
+            generations.remove_unfinished(index_dir, building.name)
     report.seconds = time.monotonic() - started
     return report
+
+
+def prepare(article: Article, old_entry: dict | None) -> tuple[dict, tuple[dict, dict] | None]:
+    """The catalog entry of an article, and what a shard writes of it: (document, entry), or
+    None when `old_entry` shows the same content (nothing to analyse again; its quoted
+    sources are reused too: finding them is the costliest step of reading an archive)."""
+    content = article.content_hash()
+    if old_entry is not None and old_entry.get("hash") == content:
+        return old_entry, None
+    article.sources = unique(article.sources + extract_sources(article.body, article.body_html))
+    entry = {"id": article.id, "hash": content, "date": article.date, "author": article.author,
+             "tags": article.tags, "categories": article.categories, "sources": article.sources}
+    return entry, (document(article), entry)
+
+
+def document(article: Article) -> dict:
+    """An article as the schema indexes and stores it (indexer/schema.py)."""
+    return {
+        "id": article.id, "url": article.url, "title": article.title, "body": article.body,
+        "tags": "\n".join(article.tags), "categories": "\n".join(article.categories),
+        "sources": "\n".join(article.sources),
+        "date": article.date, "author": article.author, "tag_list": article.tags,
+        "category_list": article.categories, "source_list": article.sources,
+    }
 
 
 def _skip(report: BuildReport, recorder: JobRecorder, skipped: Skipped) -> None:
@@ -185,44 +239,30 @@ def _refuse_if_suspicious(count: int, live_count: int, allow_shrink: bool) -> No
             "(a truncated export?); the live index is kept — use --allow-shrink if this is intended")
 
 
-def _previous_catalog(folder: Path, meta: dict) -> dict | None:
-    """The live generation's catalog, when its analysis and layout match this code's, its
-    files are sound and its shards hold few segments; else None (a full build: damage is
-    never copied into a new generation)."""
+def _live_count(index_dir: Path) -> int:
+    live = generations.read_current(index_dir)
     try:
+        return generations.read_meta(index_dir / live).get("articles", 0) if live else 0
+    except (OSError, ValueError):
+        return 0
+
+
+def _reusable(index_dir: Path) -> Generation | None:
+    """The live generation, when an incremental build may start from it: its analysis and
+    layout match this code's, its files are sound and its shards hold few segments; else
+    None (a full build: damage is never carried into a new generation)."""
+    live = generations.read_current(index_dir)
+    if not live:
+        return None
+    folder = index_dir / live
+    try:
+        meta = generations.read_meta(folder)
         if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
-                or meta.get("layout") != LAYOUT or not meta.get("shards")):
+                or meta.get("layout") != generations.LAYOUT or not meta.get("shards")):
             return None
         generations.verify(folder)
-        if any(shards.too_many_segments(p) for p in shards.shard_dirs(folder, meta["shards"])):
+        if any(shards.too_many_segments(p) for p in generations.shard_dirs(folder, meta["shards"])):
             return None
-        return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
-    except (OSError, ValueError, generations.CorruptGeneration):
+        return Generation(folder)
+    except (OSError, ValueError, ArchiveSearchError):
         return None
-
-
-def _catalog_entry(article: Article, content_hash: str) -> dict:
-    return {"hash": content_hash, "date": article.date, "author": article.author,
-            "tags": article.tags, "categories": article.categories, "sources": article.sources}
-
-
-def _document(article: Article) -> dict:
-    return {
-        "id": article.id, "url": article.url, "title": article.title, "body": article.body,
-        "tags": "\n".join(article.tags), "categories": "\n".join(article.categories),
-        "sources": "\n".join(article.sources),
-        "date": article.date, "author": article.author, "tag_list": article.tags,
-        "category_list": article.categories, "source_list": article.sources,
-    }
-
-
-def _write_side_files(building: Path, shard_count: int, catalog: dict) -> None:
-    """Facet columns and the catalog, beside the shards."""
-    with shards.open_reader(building, shard_count) as reader:
-        doc_ids = []
-        for leaf, _ in reader.leaf_readers():
-            ids = leaf.column_reader("id")
-            doc_ids.extend(None if leaf.is_deleted(d) else ids[d] for d in range(leaf.doc_count_all()))
-    Columns.build(doc_ids, catalog).save(building)
-
-    (building / CATALOG).write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")

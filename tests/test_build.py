@@ -17,7 +17,7 @@ from indexer.errors import BuildRefused, IndexBusy, SourceError
 from indexer.jobs import BuildLock, current_job, lock_is_free
 from indexer.sample import SAMPLE_ARCHIVE
 from indexer.search import SearchRequest, search
-from indexer.storage.store import IndexStore
+from indexer.storage.store import IndexOutdated, IndexStore
 
 from archives import articles, write_jsonl
 
@@ -45,10 +45,13 @@ def test_a_rebuild_with_nothing_changed_reuses_every_article(tmp_path):
 
 def test_an_index_of_another_layout_is_rebuilt_in_full(tmp_path, monkeypatch):
     build_index([SAMPLE_ARCHIVE], tmp_path)
-    monkeypatch.setattr("indexer.build.LAYOUT", 99)  # the next version keeps more beside Whoosh
+    monkeypatch.setattr(generations, "LAYOUT", 99)  # the next version keeps more beside Whoosh
+    with pytest.raises(IndexOutdated, match="older version"):  # never read as if it were of this one
+        IndexStore(tmp_path).current()
     again = build_index([SAMPLE_ARCHIVE], tmp_path)
     assert (again.analysed, again.reused, again.articles) == (11, 0, 11)
     assert generations.read_meta(tmp_path / again.generation)["layout"] == 99
+    assert total(tmp_path, "hebergeur") == 2
 
 
 def test_incremental_build_holds_exactly_the_sources_articles(tmp_path):
@@ -75,7 +78,7 @@ def test_readers_keep_the_old_generation_until_the_switch(tmp_path):
     old = store.current()
     build_index([write_jsonl(tmp_path / "b.jsonl", articles(12, seed=8, prefix="new"))], tmp_path / "ix")
     # the old generation object still answers (its files are kept as the fallback)
-    assert old.searcher().doc_count() == 12
+    assert old.articles == 12
     assert store.current() is not old
     assert search(store, SearchRequest(q="", per_page=1))["results"][0]["id"].startswith("new")
 
@@ -197,13 +200,26 @@ def test_every_file_of_a_generation_is_fsynced_before_it_goes_live(tmp_path, mon
         return real_fsync(fd)
 
     monkeypatch.setattr(generations.os, "fsync", spy)
-    report = build_index([SAMPLE_ARCHIVE], tmp_path)
-    live = tmp_path / report.generation
-    building = str(tmp_path / f"{generations.BUILDING_PREFIX}{report.generation}")
-    for path in live.iterdir():
-        assert f"{building}/{path.name}" in synced, path.name  # fsynced before the rename
-    assert building in synced and str(tmp_path) in synced  # the folders too
-    assert any(p.endswith(".tmp") and "CURRENT" in p for p in synced)  # the pointer as well
+    ever_synced = set()
+    for changed in (False, True):  # a full build, then an incremental one that links most files
+        synced.clear()
+        source = write_jsonl(tmp_path / "a.jsonl", articles(30, seed=2 if changed else 1)[:25])
+        report = build_index([source], tmp_path / "ix")
+        live = tmp_path / "ix" / report.generation
+        (building,) = {p.split("/.building-")[0] + "/.building-" + p.split("/.building-")[1].split("/")[0]
+                       for p in synced if "/.building-" in p}
+        for path in live.rglob("*"):
+            rel = path.relative_to(live).as_posix()
+            if path.is_dir() or path.name.endswith("WRITELOCK"):
+                continue
+            if path.stat().st_nlink == 1:
+                assert f"{building}/{rel}" in synced, rel  # a new file: fsynced before the rename
+            else:
+                assert rel in ever_synced, rel  # linked from a generation that was fsynced
+        ever_synced |= {p[len(building) + 1:] for p in synced if p.startswith(building + "/")}
+        assert building in synced and str(tmp_path / "ix") in synced  # the folders too
+        assert any(p.endswith(".tmp") and "CURRENT" in p for p in synced)  # the pointer as well
+    assert report.analysed == 25 and report.reused == 0
 
 
 def test_a_corrupt_live_generation_falls_back_to_the_previous_one(tmp_path):

@@ -151,6 +151,26 @@ class Ledger:
         row = self._connect().execute("SELECT seq FROM progress WHERE name = 'pushed'").fetchone()
         return row[0] if row else 0
 
+    def snapshot(self) -> tuple[dict[str, bool], int]:
+        """Every pushed article id (True once deleted) and the journal sequence number they
+        stand at, read in one transaction (a consistent view while the applier writes)."""
+        db = self._connect()
+        db.execute("BEGIN")
+        try:
+            row = db.execute("SELECT seq FROM progress WHERE name = 'pushed'").fetchone()
+            ids = {article_id: deleted for article_id, deleted in
+                   db.execute("SELECT id, article IS NULL FROM pushed")}
+        finally:
+            db.execute("COMMIT")
+        return ids, (row[0] if row else 0)
+
+    def pushed_articles(self, through: int) -> Iterator[dict]:
+        """The pushed articles (not deleted) written at or before `through`, one at a time."""
+        rows = self._connect().execute(
+            "SELECT article FROM pushed WHERE seq <= ? AND article IS NOT NULL ORDER BY id", (through,))
+        for (article,) in rows:
+            yield json.loads(article)
+
     def pushed(self, after: int = 0) -> Iterator[tuple[str, int, dict | None]]:
         """(id, seq, article or None once deleted) of the pushed articles written after `after`."""
         rows = self._connect().execute("SELECT id, seq, article FROM pushed WHERE seq > ? ORDER BY seq", (after,))

@@ -102,7 +102,6 @@ def _ordered(answer: dict) -> dict:
 def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
             deadline: float | None) -> dict:
     columns = generation.columns
-    searcher = generation.searcher()
     selected = {k: v for k, v in request.filters.items() if v}
     masks = {name: columns.facets[name].mask(values, columns.size) for name, values in selected.items()}
     date_mask = columns.date_mask(request.date_from, request.date_to)
@@ -133,7 +132,7 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
         page = [(d, None) for d in docs]
     results = []
     for docnum, score in page:
-        doc = searcher.stored_fields(docnum)
+        doc = generation.stored_fields(docnum)
         result = _public_fields(doc)
         result["snippet"] = make_snippet(doc.get("body") or "", parsed.highlight)
         result["score"] = score
@@ -158,10 +157,11 @@ def _public_fields(doc: dict) -> dict:
 
 def get_article(store: IndexStore, article_id: str) -> dict:
     """One article as the API shows it, with its whole text."""
-    searcher = store.current().searcher()
-    doc = searcher.document(id=str(article_id))
-    if doc is None:
+    generation = store.current()
+    docnum = generation.find(str(article_id))
+    if docnum is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
+    doc = generation.stored_fields(docnum)
     article = _public_fields(doc)
     article["body"] = doc.get("body") or ""
     return article

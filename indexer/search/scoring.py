@@ -1,13 +1,14 @@
 """Vectorised BM25F: a query's matches and scores over the whole index in a few NumPy operations.
 
 Whoosh matches and scores one posting at a time in Python, which costs most of a search
-on a large archive. Here each term's posting list is read once (from the posting arrays
-beside each segment, segment_arrays.py, else from Whoosh), kept as arrays (document
-numbers, weights) in a per-generation cache, and a query is evaluated as array
-operations: an OR adds scores, an AND keeps the documents every part matched, a NOT
-removes. The scores are Whoosh's own BM25F (same formula, statistics and field lengths),
-so ranking does not change. A phrase keeps the documents holding every word where the
-words follow each other (positions from the same arrays), scored as its words are.
+on a large archive. Here each term's postings are read from the posting arrays beside each
+segment (storage/segments.py), scored once per generation and kept in a cache (document
+numbers, scores), and a query is evaluated as array operations: an OR adds scores, an AND
+keeps the documents every part matched, a NOT removes. The scores are Whoosh's own BM25F
+(same formula, statistics and field lengths; tests/test_ranking.py compares them with
+Whoosh's searcher), so ranking does not change. A phrase keeps the documents holding every
+word where the words follow each other (positions from the same arrays), scored as its
+words are.
 """
 
 from __future__ import annotations
@@ -18,27 +19,24 @@ from collections import OrderedDict
 import numpy as np
 from whoosh import query as Q
 
-from indexer.storage.postings import read_postings, read_values
+from indexer.storage.store import B, K1, Generation
 
-from indexer.storage.store import B, K1  # one definition for Whoosh's searcher and ours
-CACHE_POSTINGS = 10_000_000  # posting entries kept per generation (12 bytes each)
+CACHE_POSTINGS = 2_000_000  # posting entries kept per generation and thread (12 bytes each)
 
 
 class TermCache:
-    """Posting lists as arrays and per-field document lengths, for one generation's searcher."""
+    """Each term's live documents and BM25F scores in one generation, read once."""
 
-    def __init__(self, searcher, live: np.ndarray, arrays: dict | None = None):
-        self.searcher = searcher
-        self.live = live  # documents not deleted
-        self.arrays = arrays or {}  # segment id -> SegmentArrays (segment_arrays.py)
-        self.size = searcher.doc_count_all()
+    def __init__(self, generation: Generation):
+        self.generation = generation
+        self.live = generation.live  # documents not deleted
+        self.size = generation.size
         self._postings: OrderedDict = OrderedDict()
         self._entries = 0
-        self._lengths: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Document numbers (int32, ascending) and weights of a term."""
+        """Document numbers (int32, ascending) and BM25F scores of a term."""
         key = (field, text)
         with self._lock:
             found = self._postings.get(key)
@@ -54,43 +52,20 @@ class TermCache:
                 self._entries -= len(ids)
         return found
 
-    def _read(self, field: str, text: str):
-        """From each segment's posting arrays, else from Whoosh (postings.py); deleted
-        documents dropped (Whoosh leaves them out itself, the arrays keep them)."""
-        id_parts, weight_parts = [], []
-        for leaf, offset in self.searcher.reader().leaf_readers():
-            arrays = self.arrays.get(leaf.segment().segment_id())
-            if arrays is not None:
-                ids, weights = arrays.postings(field, text)
-                id_parts.append(ids + np.int32(offset))
-                weight_parts.append(weights)
-            else:
-                ids, weights = [], []
-                read_postings(leaf, field, text, offset, ids, weights)
-                id_parts.append(np.array(ids, dtype=np.int32))
-                weight_parts.append(np.array(weights, dtype=np.float32))
-        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int32)
-        weights = np.concatenate(weight_parts).astype(np.float64) if weight_parts else np.zeros(0)
-        live = self.live[ids]
-        if not live.all():
-            ids, weights = ids[live], weights[live]
-        return ids, weights
-
-    def lengths(self, field: str) -> np.ndarray:
-        """Every document's length in `field`, as Whoosh stores it (for BM25's normalisation)."""
-        found = self._lengths.get(field)
-        if found is None:
-            values = []
-            for leaf, _ in self.searcher.reader().leaf_readers():
-                values.extend(leaf.doc_field_length(d, field) for d in range(leaf.doc_count_all()))
-            found = self._lengths[field] = np.array(values, dtype=np.float64)
-        return found
+    def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        g = self.generation
+        ids, weights, lengths, frequency = g.postings(field, text)
+        if not len(ids):
+            return ids, weights
+        # Whoosh's BM25F (scoring.BM25F), with its statistics: deleted documents count.
+        idf = g.idf(frequency)
+        avgfl = g.avg_field_length(field) or 1
+        return ids, idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
 
 
-def term_cache(generation) -> "TermCache":
-    """This thread's posting arrays for `generation`, bound to its searcher."""
-    return generation.thread_cache(
-        "terms", lambda g: TermCache(g.searcher(), g.columns.live, g.arrays))
+def term_cache(generation: Generation) -> TermCache:
+    """This thread's posting lists for `generation`."""
+    return generation.thread_cache("terms", TermCache)
 
 
 class Evaluation:
@@ -107,10 +82,10 @@ def evaluate(query, cache: TermCache, deadline_check=None) -> Evaluation:
     if deadline_check:
         deadline_check()
     if isinstance(query, Q.Term):
-        ids, weights = cache.postings(query.fieldname, query.text)
+        ids, term_scores = cache.postings(query.fieldname, query.text)
         scores = np.zeros(n, dtype=np.float64)
         if len(ids):
-            scores[ids] = _bm25(cache, query.fieldname, query.text, ids, weights)
+            scores[ids] = term_scores
         mask = np.zeros(n, dtype=bool)
         mask[ids] = True
         return Evaluation(mask, scores)
@@ -163,10 +138,10 @@ def _terms_sum(terms: list, cache: TermCache, n: int) -> Evaluation:
     summed per document by one bincount (in the terms' order, as the dense sum would)."""
     ids, scores = [], []
     for term in terms:
-        term_ids, weights = cache.postings(term.fieldname, term.text)
+        term_ids, term_scores = cache.postings(term.fieldname, term.text)
         if len(term_ids):
             ids.append(term_ids)
-            scores.append(_bm25(cache, term.fieldname, term.text, term_ids, weights))
+            scores.append(term_scores)
     mask = np.zeros(n, dtype=bool)
     if not ids:
         return Evaluation(mask, np.zeros(n, dtype=np.float64))
@@ -177,24 +152,14 @@ def _terms_sum(terms: list, cache: TermCache, n: int) -> Evaluation:
 
 def _phrase_docs(cache: TermCache, phrase: Q.Phrase, candidates: np.ndarray, deadline_check) -> list[int]:
     """The candidates (documents holding every word) where the words follow each other, read
-    from their positions; only these documents' positions are decoded, a word at a time."""
+    from each segment's positions, for that segment's candidates only."""
+    if phrase.slop != 1:
+        raise TypeError("only exact phrases (slop 1) are evaluated")
     found = []
-    decode = cache.searcher.schema[phrase.fieldname].format.decode_positions
-    for leaf, offset in cache.searcher.reader().leaf_readers():
-        inside = (candidates >= offset) & (candidates < offset + leaf.doc_count_all())
-        if not inside.any():
-            continue
-        arrays = cache.arrays.get(leaf.segment().segment_id())
-        if arrays is not None and phrase.slop == 1:
-            found.extend((_phrase_in_arrays(arrays, phrase, candidates[inside] - offset) + offset).tolist())
-            continue
-        local = (candidates[inside] - offset).tolist()
-        values = [read_values(leaf, phrase.fieldname, w, local) for w in phrase.words]
-        for i, docnum in enumerate(local):
-            if deadline_check and not i % 512:
-                deadline_check()
-            if _in_order((decode(column[i]) for column in values), phrase.slop):
-                found.append(docnum + offset)
+    for part, local in cache.generation.segments_of(candidates):
+        if deadline_check:
+            deadline_check()
+        found.extend((_phrase_in_arrays(part.files, phrase, local) + part.offset).tolist())
     return found
 
 
@@ -214,25 +179,3 @@ def _phrase_in_arrays(arrays, phrase: Q.Phrase, candidates: np.ndarray) -> np.nd
         if not len(common):
             break
     return np.unique(common >> 32).astype(np.int64)
-
-
-def _in_order(positions, slop: int) -> bool:
-    """Whether some position of the first word starts a run where each next word comes at most
-    `slop` positions after the previous one (slop 1: right after). `positions` is an iterable
-    of each word's positions, consumed only as far as needed."""
-    words = iter(positions)
-    starts = next(words)
-    for following in words:
-        later = set(following)
-        starts = [q for p in starts for q in range(p + 1, p + slop + 1) if q in later]
-        if not starts:
-            return False
-    return True
-
-
-def _bm25(cache: TermCache, field: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    searcher = cache.searcher
-    idf = searcher.idf(field, text)
-    avgfl = searcher.avg_field_length(field) or 1
-    fl = cache.lengths(field)[ids]
-    return (idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))).astype(np.float64)

@@ -38,6 +38,6 @@ def _is_syntax(text: str, start: int, end: int, word: str) -> bool:
 
 
 def _in_index(generation: Generation, word: str) -> bool:
-    reader = generation.searcher().reader()
+    """Whether some live article holds every term of `word` (in any searched field)."""
     terms = [p.term for p in analyze_word(word, False)]
-    return all(any(reader.doc_frequency(f, t) for f in SEARCHED_FIELDS) for t in terms)
+    return all(any(len(generation.postings(f, t)[0]) for f in SEARCHED_FIELDS) for t in terms)

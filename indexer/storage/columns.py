@@ -1,13 +1,17 @@
-"""Per-document columns of one index generation: liveness, dates and facet values as compact arrays.
+"""Per-document columns: liveness, dates and facet values as compact arrays.
 
-Counting facets with Whoosh's `groupedby` loads every hit's values in Python; here each
-facet is a pair of int32 arrays (document number, value number), built once per
-generation, so a count is one NumPy `bincount` over the matching documents.
+Each segment writes its own columns (`<segment>.columns.npz`: dates, and per facet the
+(document, value) pairs; `<segment>.values.json`: the values, numbered within the segment).
+A generation puts its segments' columns end to end, numbering each facet's values once per
+process: a worker keeps one append-only dictionary per facet, so a value keeps its number
+across generations and a new generation only numbers what its new segments bring.
+Counting a facet is then one NumPy `bincount` over the matching documents (search/facets.py).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,7 @@ import numpy as np
 from indexer.analysis import fold
 
 FACETS = ("tag", "category", "source", "year", "author")
+
 
 def facet_key(value: str) -> str:
     """One key for every spelling of a value: `Fevad`, `FEVAD` and `fevad` are one facet value."""
@@ -41,14 +46,88 @@ def date_number(date: str) -> int:
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
-@dataclass
-class FacetColumn:
-    values: list[str]    # display spelling of each value number
-    docs: np.ndarray     # int32, one entry per (document, value) pair
-    value_ids: np.ndarray  # int32, same length as docs
+# --- one segment ----------------------------------------------------------------------------------------
 
-    def __post_init__(self):
-        self.index = {facet_key(v): i for i, v in enumerate(self.values)}
+def write_segment_columns(folder: Path, segment_id: str, entries: list[dict]) -> None:
+    """Writes the columns of a segment whose documents have these catalog entries, in order."""
+    dates = np.fromiter((date_number(e.get("date") or "") for e in entries), dtype=np.int32, count=len(entries))
+    arrays = {"dates": dates}
+    values = {}
+    for name in FACETS:
+        number: dict[str, int] = {}
+        spellings: list[Counter] = []
+        docs, codes = [], []
+        for docnum, entry in enumerate(entries):
+            for value in facet_values(entry)[name]:
+                key = facet_key(value)
+                code = number.get(key)
+                if code is None:
+                    code = number[key] = len(spellings)
+                    spellings.append(Counter())
+                spellings[code][value] += 1
+                docs.append(docnum)
+                codes.append(code)
+        arrays[f"{name}_docs"] = np.array(docs, dtype=np.int32)
+        arrays[f"{name}_codes"] = np.array(codes, dtype=np.int32)
+        # Per value: its key, and its spellings with how many documents use each.
+        values[name] = [[key, dict(spellings[code])] for key, code in number.items()]
+    with open(folder / f"{segment_id}.columns.npz", "wb") as f:
+        np.savez(f, **arrays)
+    (folder / f"{segment_id}.values.json").write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+
+
+@dataclass
+class SegmentColumns:
+    dates: np.ndarray                                 # int32 per document
+    facets: dict[str, tuple[np.ndarray, np.ndarray]]  # name -> (documents, value codes), int32
+    values: dict[str, list]                           # name -> [[key, {spelling: documents}], ...]
+
+    @classmethod
+    def load(cls, folder: Path, segment_id: str) -> "SegmentColumns":
+        values = json.loads((folder / f"{segment_id}.values.json").read_text(encoding="utf-8"))
+        with np.load(folder / f"{segment_id}.columns.npz") as data:
+            facets = {name: (data[f"{name}_docs"], data[f"{name}_codes"]) for name in FACETS}
+            return cls(data["dates"], facets, values)
+
+
+# --- a process's value numbering ------------------------------------------------------------------------
+
+class FacetDictionary:
+    """One facet's values as a process numbers them: append-only, so numbers never change.
+    Each value is shown in its most common spelling among the segments seen."""
+
+    def __init__(self):
+        self.values: list[str] = []    # display spelling of each number
+        self.index: dict[str, int] = {}  # key -> number
+        self._spellings: list[Counter] = []
+
+    def numbers(self, segment_values: list) -> np.ndarray:
+        """The numbers of a segment's values (in the segment's order), new ones added."""
+        out = np.empty(len(segment_values), dtype=np.int32)
+        for i, (key, spellings) in enumerate(segment_values):
+            number = self.index.get(key)
+            if number is None:
+                number = self.index[key] = len(self.values)
+                self._spellings.append(Counter(spellings))
+                # Counter.most_common keeps first-seen order among ties.
+                self.values.append(self._spellings[number].most_common(1)[0][0])
+            else:
+                self._spellings[number].update(spellings)
+                self.values[number] = self._spellings[number].most_common(1)[0][0]
+            out[i] = number
+        return out
+
+
+class FacetColumn:
+    """One facet over a generation: (document, value number) pairs; numbers from the process's
+    FacetDictionary (`values`, `index`)."""
+
+    def __init__(self, dictionary: FacetDictionary, docs: np.ndarray, value_ids: np.ndarray):
+        self.values = dictionary.values
+        self.index = dictionary.index
+        self.docs = docs
+        self.value_ids = value_ids
+        self._present: list[str] | None = None
 
     def mask(self, selected: list[str], size: int) -> np.ndarray:
         """Documents having any of the selected values (values of one facet are ORed)."""
@@ -61,12 +140,19 @@ class FacetColumn:
     def counts(self, mask: np.ndarray) -> np.ndarray:
         return np.bincount(self.value_ids[mask[self.docs]], minlength=len(self.values))
 
+    def present(self) -> list[str]:
+        """The values this generation's documents hold (the process's dictionary also knows
+        values of segments since merged or deleted), in the order they were first numbered."""
+        if self._present is None:
+            self._present = [self.values[i] for i in np.unique(self.value_ids).tolist()]
+        return self._present
+
 
 class Columns:
     """The per-document arrays of one generation: liveness, dates and facets."""
 
-    FILE = "columns.npz"
-    VALUES_FILE = "facet_values.json"
+    _dictionaries = {name: FacetDictionary() for name in FACETS}
+    _numbering_lock = threading.Lock()
 
     def __init__(self, live: np.ndarray, dates: np.ndarray, facets: dict[str, FacetColumn]):
         self.live = live
@@ -78,39 +164,25 @@ class Columns:
         return len(self.live)
 
     @classmethod
-    def build(cls, doc_ids: list[str | None], catalog: dict[str, dict]) -> "Columns":
-        """From the index's id column (None for a deleted document) and the catalog of entries."""
-        size = len(doc_ids)
-        live = np.array([i is not None for i in doc_ids], dtype=bool)
-        dates = np.zeros(size, dtype=np.int32)
-        pairs: dict[str, list[tuple[int, str]]] = {name: [] for name in FACETS}
-        for docnum, article_id in enumerate(doc_ids):
-            if article_id is None:
-                continue
-            entry = catalog[article_id]
-            dates[docnum] = date_number(entry.get("date") or "")
-            for name, values in facet_values(entry).items():
-                pairs[name].extend((docnum, v) for v in values)
-        return cls(live, dates, {name: _column(p) for name, p in pairs.items()})
-
-    def save(self, folder: Path) -> None:
-        arrays = {"live": self.live, "dates": self.dates}
-        for name, col in self.facets.items():
-            arrays[f"{name}_docs"] = col.docs
-            arrays[f"{name}_values"] = col.value_ids
-        with open(folder / self.FILE, "wb") as f:
-            np.savez(f, **arrays)
-        (folder / self.VALUES_FILE).write_text(
-            json.dumps({name: col.values for name, col in self.facets.items()}, ensure_ascii=False),
-            encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: Path) -> "Columns":
-        values = json.loads((folder / cls.VALUES_FILE).read_text(encoding="utf-8"))
-        with np.load(folder / cls.FILE) as data:
-            facets = {name: FacetColumn(values[name], data[f"{name}_docs"], data[f"{name}_values"])
-                      for name in FACETS}
-            return cls(data["live"], data["dates"], facets)
+    def combine(cls, live: np.ndarray, parts: list[tuple[object, int]]) -> "Columns":
+        """The columns of a generation from its segments', in order: `parts` is a list of
+        (segment files with `.columns` and `.facet_numbers`, first document number)."""
+        dates = np.concatenate([p.columns.dates for p, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
+        facets = {}
+        with cls._numbering_lock:
+            for name in FACETS:
+                dictionary = cls._dictionaries[name]
+                docs, ids = [], []
+                for segment, offset in parts:
+                    local_docs, codes = segment.columns.facets[name]
+                    numbers = _numbers(segment, name, dictionary)
+                    docs.append(local_docs + np.int32(offset))
+                    ids.append(numbers[codes] if len(codes) else codes)
+                facets[name] = FacetColumn(
+                    dictionary,
+                    np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+                    np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, dtype=np.int32))
+        return cls(live, dates, facets)
 
     def date_mask(self, date_from: str | None, date_to: str | None) -> np.ndarray | None:
         if not date_from and not date_to:
@@ -132,15 +204,9 @@ class Columns:
         return docs[np.argsort(-dates, kind="stable")]
 
 
-def _column(pairs: list[tuple[int, str]]) -> FacetColumn:
-    """Numbers the values of one facet, showing each in its most common spelling."""
-    spellings: dict[str, Counter] = {}
-    for _, value in pairs:
-        spellings.setdefault(facet_key(value), Counter())[value] += 1
-    # Counter.most_common keeps first-seen order among ties.
-    keys = list(spellings)
-    number = {k: i for i, k in enumerate(keys)}
-    values = [spellings[k].most_common(1)[0][0] for k in keys]
-    docs = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
-    value_ids = np.fromiter((number[facet_key(v)] for _, v in pairs), dtype=np.int32, count=len(pairs))
-    return FacetColumn(values, docs, value_ids)
+def _numbers(segment, name: str, dictionary: FacetDictionary) -> np.ndarray:
+    """A segment's value codes -> the process's numbers, worked out once per segment."""
+    found = segment.facet_numbers.get(name)
+    if found is None:
+        found = segment.facet_numbers[name] = dictionary.numbers(segment.columns.values[name])
+    return found

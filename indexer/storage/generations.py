@@ -2,19 +2,25 @@
 
     index/
       CURRENT              name of the live generation (replaced atomically)
-      gen-<time>-<rand>/   one complete index: Whoosh files, columns, catalog, meta.json,
-                           manifest.json (every file's size and CRC-32, checked when opened)
-      .building-<...>/     a build in progress (removed at the next build if it died)
+      gen-<seq>-<time>/    one complete index: shard-<i>/ (Whoosh's segments and, in arrays/,
+                           each segment's own files), the lexicon, meta.json, manifest.json
+                           (every file's size and CRC-32, checked when opened)
+      .building-<...>/     a generation being written (removed at the next build if it died)
       build.lock           fcntl lock held by the running build
+      writer.lock          fcntl lock held by whoever publishes a generation (see live/)
       status.json          the current or last build job, for every process to read
+      journal/, live.sqlite   pushed writes (live/)
 
-A generation is never modified once published; a build writes a new one beside it and
-then replaces CURRENT, so readers keep answering from the old one until the switch.
+A generation is never modified once published; the next one is written beside it and then
+CURRENT is replaced, so readers keep answering from the old one until the switch. Segment
+files never change either: a new generation hard-links those it keeps from the last one
+(`link_tree`), so a change costs its own new files, not a copy of the index.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import shutil
@@ -26,7 +32,12 @@ from indexer.errors import ArchiveSearchError, BuildRefused
 
 CURRENT = "CURRENT"
 PREFIX = "gen-"
+SHARD_PREFIX = "shard-"
+# What a generation holds beside Whoosh; one of another layout is rebuilt by the next build
+# (3: every segment has its own files, generations share them by hard links).
+LAYOUT = 3
 BUILDING_PREFIX = ".building-"
+WRITER_LOCK = "writer.lock"
 META = "meta.json"
 MANIFEST = "manifest.json"
 
@@ -36,8 +47,8 @@ KEEP_PREVIOUS = 1
 
 
 def new_generation_name(index_dir: Path) -> str:
-    """`gen-000042-20261129T001500`: a sequence number (so names sort in build order even
-    within one second), then the time for people reading the folder. Called under the build lock."""
+    """`gen-000042-20261129T001500`: a sequence number (so names sort in publication order even
+    within one second), then the time for people reading the folder. Called under the writer lock."""
     numbers = [int(p.name.split("-")[1]) for p in index_dir.iterdir()
                if p.name.startswith(PREFIX) and p.name.split("-")[1].isdigit()]
     return f"{PREFIX}{max(numbers, default=0) + 1:06d}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
@@ -60,24 +71,41 @@ def published(index_dir: Path) -> list[str]:
     return sorted(names, reverse=True)
 
 
+def shard_dirs(folder: Path, shards: int) -> list[Path]:
+    return [folder / f"{SHARD_PREFIX}{i}" for i in range(shards)]
+
+
 def read_meta(folder: Path) -> dict:
     return json.loads((folder / META).read_text(encoding="utf-8"))
 
 
 def fsync_tree(folder: Path) -> None:
-    """Flushes every file of a generation (its shards' too) and the folders themselves:
+    """Flushes every new file of a generation (its shards' too) and the folders themselves:
     Whoosh never calls fsync, and a generation must survive a power cut once CURRENT
-    points to it."""
+    points to it. A file with other links came from a published generation, which was
+    flushed before it went live."""
     for path in folder.iterdir():
         if path.is_dir():
             fsync_tree(path)
-        elif path.is_file():
+        elif path.is_file() and path.stat().st_nlink == 1:
             fd = os.open(path, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
     fsync_dir(folder)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """`target` as a copy of `source` made of hard links (folders are made, files linked):
+    a generation's files never change, so the next one may share them. Whoosh's write locks
+    are left out: each generation's writer takes its own."""
+    target.mkdir()
+    for path in source.iterdir():
+        if path.is_dir():
+            link_tree(path, target / path.name)
+        elif not path.name.endswith("WRITELOCK") and path.name != MANIFEST:
+            os.link(path, target / path.name)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -99,15 +127,44 @@ def write_atomic(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
-def publish(index_dir: Path, building: Path, name: str) -> Path:
-    """Makes a finished build the live generation in one atomic step."""
-    write_manifest(building)
+class WriterLock:
+    """Held by whoever publishes a generation (a build's last step, the live applier, a merge):
+    one writer at a time, so each new generation starts from the one it replaces. An fcntl
+    lock: the kernel drops it when its holder dies."""
+
+    def __init__(self, index_dir: Path):
+        self.path = Path(index_dir) / WRITER_LOCK
+        self.fd: int | None = None
+
+    def __enter__(self) -> "WriterLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def publish(index_dir: Path, building: Path, known: dict | None = None) -> str:
+    """Makes a finished generation the live one in one atomic step and returns its name.
+    Called under the writer lock. `known`: checksums of the files it hard-linked from the
+    last generation (`known_checksums`), carried over rather than read again."""
+    name = new_generation_name(index_dir)
+    meta_path = building / META
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["generation"] = name
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    write_manifest(building, known)
     fsync_tree(building)
     final = index_dir / name
     os.rename(building, final)
     fsync_dir(index_dir)
     write_atomic(index_dir / CURRENT, name + "\n")
-    return final
+    return name
 
 
 def fallbacks(index_dir: Path, live: str | None) -> list[str]:
@@ -120,18 +177,25 @@ def fallbacks(index_dir: Path, live: str | None) -> list[str]:
     return [n for n in names if n < live] + [n for n in names if n > live]
 
 
-def remove_leftovers(index_dir: Path) -> None:
-    """Removes what dead builds left, and generations older than the fallback.
-    Called with the build lock held, so no build is writing."""
+def remove_old_generations(index_dir: Path) -> None:
+    """Removes generations older than the fallback, and temporary files of dead writers.
+    Called under the writer lock (a generation's files live on where the next one links them)."""
     live = read_current(index_dir)
     keep = {live} if live else set()
     keep.update(fallbacks(index_dir, live)[:KEEP_PREVIOUS])
     for path in index_dir.iterdir():
-        if path.name.startswith(BUILDING_PREFIX) or (
-                path.name.startswith(PREFIX) and path.name not in keep):
+        if path.name.startswith(PREFIX) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".") and path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
+
+
+def remove_unfinished(index_dir: Path, prefix: str) -> None:
+    """Removes the folders a dead writer left (`prefix`: `.building-` for builds, under the
+    build lock; the live applier's own, under its lock)."""
+    for path in index_dir.iterdir():
+        if path.name.startswith(prefix):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def folder_size(folder: Path) -> int:
@@ -162,16 +226,44 @@ def _files(folder: Path) -> list[Path]:
                   and not p.name.endswith("WRITELOCK"))
 
 
-def write_manifest(folder: Path) -> None:
+def write_manifest(folder: Path, known: dict | None = None) -> None:
     """Records every file's size and CRC-32 (Whoosh has no checksum of its own), so that a
-    truncated or damaged file is found when the generation is opened, not by a failing search."""
-    files = {p.relative_to(folder).as_posix(): [p.stat().st_size, _crc32(p)] for p in _files(folder)}
+    truncated or damaged file is found when the generation is opened, not by a failing search.
+    A file in `known` (hard-linked from a published generation) keeps the checksum recorded."""
+    known = known or {}
+    files = {}
+    for path in _files(folder):
+        st = path.stat()
+        entry = known.get((st.st_dev, st.st_ino))
+        files[path.relative_to(folder).as_posix()] = (
+            entry if entry is not None and entry[0] == st.st_size else [st.st_size, _crc32(path)])
     (folder / MANIFEST).write_text(json.dumps({"files": files}, ensure_ascii=False), encoding="utf-8")
 
 
-def verify(folder: Path, checksums: bool = True) -> None:
+def known_checksums(folder: Path) -> dict:
+    """(device, inode) -> [size, CRC-32] of a published generation's files, from its manifest:
+    what a generation that hard-links them need not read again."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError):
+        return {}
+    known = {}
+    for rel, entry in files.items():
+        try:
+            st = (folder / rel).stat()
+        except OSError:
+            continue
+        known[(st.st_dev, st.st_ino)] = entry
+    return known
+
+
+def verify(folder: Path, checksums: bool = True, verified: set | None = None) -> None:
     """Raises CorruptGeneration if a file listed in the manifest is missing, has another size or
-    (with `checksums`) another CRC-32. A generation published before manifests existed passes."""
+    (with `checksums`) another CRC-32. A generation published before manifests existed passes.
+
+    `verified`: identities (device, inode, size, modification time) of files this process
+    has already checked; they are not read again, and the ones checked now are added. A
+    generation that shares its segments with the last one is then checked for its new files."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -181,13 +273,20 @@ def verify(folder: Path, checksums: bool = True) -> None:
     for rel, (size, crc) in manifest.get("files", {}).items():
         path = folder / rel
         try:
-            actual = path.stat().st_size
+            st = path.stat()
         except OSError:
             raise CorruptGeneration(f"{folder.name}: {rel} is missing") from None
-        if actual != size:
-            raise CorruptGeneration(f"{folder.name}: {rel} has {actual} bytes, {size} were published")
-        if checksums and _crc32(path) != crc:
+        if st.st_size != size:
+            raise CorruptGeneration(f"{folder.name}: {rel} has {st.st_size} bytes, {size} were published")
+        if not checksums:
+            continue
+        identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, crc)
+        if verified is not None and identity in verified:
+            continue
+        if _crc32(path) != crc:
             raise CorruptGeneration(f"{folder.name}: {rel} is damaged (checksum mismatch)")
+        if verified is not None:
+            verified.add(identity)
 
 
 # --- room for a build -------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""Shards: a generation's Whoosh index split in parts written by parallel processes.
+"""Shards: a generation's Whoosh index split in parts, and the writing of a shard's changes.
 
 Whoosh analyses and writes in pure Python, so one writer uses one core. A generation is
-written as `shards` Whoosh indexes, each by its own process; an article always goes to
-the same shard (a hash of its id), so an incremental build updates it where it is.
-Readers see the shards as one index through a MultiReader over their segments.
+written as `shards` Whoosh indexes, each by its own process during a build; an article
+always goes to the same shard (a hash of its id), so an incremental build or a live write
+updates it where it is. Readers see the shards' segments end to end (storage/store.py).
+
+`ShardSession` writes one shard's changes (documents added or replaced, deletions), a
+segment every SEGMENT_DOCS documents, each with its own files (segments.py): the build's
+shard processes run one each, the live applier (live/applier.py) one per shard it changes.
 """
 
 from __future__ import annotations
@@ -20,19 +24,17 @@ import traceback
 import zlib
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.reading import MultiReader
 from whoosh.writing import SegmentWriter
 
 from indexer.errors import BuildFailed
-from indexer.storage.generations import NoSpace
-from indexer.storage.lexicon import LexiconBuilder
 from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
-from indexer.storage.segment_arrays import ArraysWriter, SegmentArrays
+from indexer.storage import whoosh_io
+from indexer.storage.generations import NoSpace, shard_dirs
+from indexer.storage.lexicon import LexiconBuilder
+from indexer.storage.segments import SegmentFilesWriter
 
-PREFIX = "shard-"
-# A shard process commits a segment every SEGMENT_DOCS documents: its memory stays bounded
+# A shard commits a segment every SEGMENT_DOCS documents: its memory stays bounded
 # (its postings are held in memory until the commit, see _ShardWriter; a shard at 100k
 # articles would need gigabytes), and nothing is ever merged.
 SEGMENT_DOCS = 10_000
@@ -47,34 +49,8 @@ def shard_of(article_id: str, shards: int) -> int:
     return zlib.crc32(article_id.encode("utf-8")) % shards
 
 
-def shard_dirs(folder: Path, shards: int) -> list[Path]:
-    return [folder / f"{PREFIX}{i}" for i in range(shards)]
-
-
 def default_shards() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
-
-
-def open_arrays(folder: Path, shards: int) -> dict[str, SegmentArrays]:
-    """Segment id -> posting arrays, for the segments of the generation's shards that have them."""
-    found = {}
-    for path in shard_dirs(folder, shards):
-        for segment in SegmentArrays.segments(path):
-            arrays = SegmentArrays.load(path, segment)
-            if arrays is not None:
-                found[segment] = arrays
-    return found
-
-
-def open_reader(folder: Path, shards: int):
-    """One reader over every segment of every shard, in shard order (document numbers
-    run through shard 0, then shard 1...)."""
-    readers = [whoosh_index.open_dir(str(path)).reader() for path in shard_dirs(folder, shards)]
-    # A shard may be empty (a small archive): it has no segment to read.
-    leaves = [leaf for r in readers for leaf, _ in r.leaf_readers() if leaf.doc_count_all()]
-    if not leaves:
-        return readers[0]
-    return leaves[0] if len(leaves) == 1 else MultiReader(leaves)
 
 
 class ShardWriters:
@@ -94,7 +70,8 @@ class ShardWriters:
             proc.start()
 
     def send(self, article_id: str, op: str, payload) -> None:
-        """`op` is "add", "update" (payload: the document) or "delete" (payload: the id)."""
+        """`op` is "add", "update" (payload: the document and its catalog entry, see
+        ShardSession.put) or "delete" (payload: the id)."""
         i = shard_of(article_id, len(self.queues))
         self.buffers[i].append((op, payload))
         if len(self.buffers[i]) >= BATCH:
@@ -226,56 +203,76 @@ def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) ->
     if lock_fd is not None:
         os.close(lock_fd)  # the lock belongs to the build process alone
     try:
-        if fresh:
-            path.mkdir()
-            ix = whoosh_index.create_in(str(path), make_schema())
-        else:
-            ix = whoosh_index.open_dir(str(path))
-        writer, arrays = _new_segment(ix)
-        vocabulary = LexiconBuilder()
-        boosts = {name: ix.schema[name].format.field_boost for name in SEARCHED_FIELDS}
+        session = ShardSession(path, fresh)
         while True:
             item = queue.get()
             if item[0] == "commit":
-                _commit(path, writer, arrays)
-                results.put(("done", vocabulary.export()))
+                session.commit()
+                results.put(("done", session.vocabulary.export()))
                 return
             for op, payload in item:
-                if arrays.documents >= SEGMENT_DOCS:
-                    _commit(path, writer, arrays)
-                    writer = arrays = None
-                    gc.collect()  # the committed writer's pool: Whoosh's objects hold cycles
-                    writer, arrays = _new_segment(ix)
                 if op == "delete":
-                    writer.delete_by_term("id", payload)
-                    continue
-                document, split, terms = analyse_texts(payload)
-                vocabulary.add(split["title"] + split["body"] + split["tags"] + split["sources"])
-                arrays.add_document({name: (boosts[name], found) for name, found in terms.items()})
-                if op == "update":
-                    writer.update_document(**document)
+                    session.delete(payload)
                 else:
-                    writer.add_document(**document)
+                    session.put(*payload, replace=op == "update")
     except BaseException as e:
         results.put(("error", (getattr(e, "errno", None), traceback.format_exc(limit=3).strip().splitlines()[-1])))
         sys.exit(1)  # the build reports why, in one line; no traceback of this process on stderr
 
 
-def _new_segment(ix) -> tuple[SegmentWriter, ArraysWriter]:
-    # compression=1: zlib's fastest level packs posting blocks within 2% of the default 3.
-    return _ShardWriter(ix, codec=W3Codec(compression=1)), ArraysWriter()
+class ShardSession:
+    """One shard's changes, written as new segments: each SEGMENT_DOCS documents added (or
+    at `commit`) become a Whoosh segment and its own files; deletions go to Whoosh's table
+    of contents. Segments already there are never rewritten."""
 
+    def __init__(self, path: Path, fresh: bool):
+        self.path = path
+        self.ix = whoosh_io.create(path, make_schema()) if fresh else whoosh_io.open_index(path)
+        self.vocabulary = LexiconBuilder()
+        self.boosts = {name: self.ix.schema[name].format.field_boost for name in SEARCHED_FIELDS}
+        self.segments: list[str] = []  # ids of the segments this session wrote
+        self._writer, self._files = self._new_segment()
 
-def _commit(path: Path, writer, arrays: ArraysWriter) -> None:
-    """Commits the shard's writer, and writes the posting arrays of the segment it made.
+    def _new_segment(self) -> tuple[SegmentWriter, SegmentFilesWriter]:
+        # compression=1: zlib's fastest level packs posting blocks within 2% of the default 3.
+        return _ShardWriter(self.ix, codec=W3Codec(compression=1)), SegmentFilesWriter()
 
-    Nothing is merged, so that every segment keeps the arrays written with it (build.py
-    starts over in full once a shard holds too many segments)."""
-    before = set(segment_sizes(path))
-    writer.commit(merge=False)
-    made = {segment: size for segment, size in segment_sizes(path).items() if segment not in before}
-    if arrays.documents and list(made.values()) == [arrays.documents]:
-        arrays.write(path, next(iter(made)))
+    def put(self, document: dict, entry: dict, replace: bool = True) -> None:
+        """Adds an article (`document`: its stored and searched fields, see build.py; `entry`:
+        its catalog entry); `replace` first deletes a version the shard already holds."""
+        if self._files.documents >= SEGMENT_DOCS:
+            self._commit()
+            gc.collect()  # the committed writer's pool: Whoosh's objects hold cycles
+            self._writer, self._files = self._new_segment()
+        ready, split, terms = analyse_texts(document)
+        self.vocabulary.add(split["title"] + split["body"] + split["tags"] + split["sources"])
+        self._files.add_document({name: (self.boosts[name], found) for name, found in terms.items()}, entry)
+        if replace:
+            self._writer.update_document(**ready)
+        else:
+            self._writer.add_document(**ready)
+
+    def delete(self, article_id: str) -> None:
+        """Deletes the shard's committed version of an article (a version put in this session
+        is not looked at: callers send one operation per article)."""
+        self._writer.delete_by_term("id", article_id)
+
+    def commit(self) -> None:
+        self._commit()
+
+    def cancel(self) -> None:
+        if not self._writer.is_closed:
+            self._writer.cancel()
+
+    def _commit(self) -> None:
+        """Commits the Whoosh writer (a new segment if documents were added; deletions in any
+        case) and writes the new segment's own files. Nothing is merged here: segments keep
+        the files written with them (live/merge.py merges, writing a segment's files anew)."""
+        segment_id = self._writer.newsegment.segment_id()
+        self._writer.commit(merge=False)
+        if self._files.documents:
+            self._files.write(self.path, segment_id)
+            self.segments.append(segment_id)
 
 
 def too_many_segments(path: Path) -> bool:
@@ -286,9 +283,7 @@ def too_many_segments(path: Path) -> bool:
 
 def segment_sizes(path: Path) -> dict[str, int]:
     """Segment id -> document count (deleted ones included) of a shard's Whoosh index."""
-    with whoosh_index.open_dir(str(path)).reader() as reader:
-        return {leaf.segment().segment_id(): leaf.doc_count_all() for leaf, _ in reader.leaf_readers()
-                if leaf.doc_count_all()}
+    return {s.segment_id(): s.doc_count_all() for s in whoosh_io.read_toc(path).segments if s.doc_count_all()}
 
 
 def _failure(error_number, summary: str) -> Exception:

@@ -1,9 +1,12 @@
 """Reading side of an index directory: the live generation, opened once and reused.
 
 A server process keeps one IndexStore. Each call to `current()` costs one `stat` of
-CURRENT; when a build has published a new generation, the next call opens it, and
-requests already running finish on the old one. Searchers are kept one per thread,
-because a Whoosh searcher caches and is not meant to be shared between threads.
+CURRENT; when a new generation is published (a build, or the live index applying pushed
+writes every second or so), the next call opens it, and requests already running finish on
+the old one. Opening a generation reads its shards' tables of contents and little else: its
+segments are opened once per process (their files memory-mapped, their Whoosh reader kept)
+and shared by every generation that lists them, and only the files a process has not seen
+are checked against the manifest.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from __future__ import annotations
 import gc
 import os
 import threading
+from bisect import bisect_right
+from math import log
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from whoosh.scoring import BM25F
-from whoosh.searching import Searcher
+import numpy as np
+from whoosh.reading import MultiReader
 
-from indexer.storage import generations, shards
 from indexer.errors import ArchiveSearchError, IndexMissing
+from indexer.storage import generations, whoosh_io
 from indexer.storage.columns import Columns
-from indexer.storage.lexicon import Lexicon
+from indexer.storage.lexicon import Vocabulary
+from indexer.storage.segments import SegmentFiles
 
 T = TypeVar("T")
 
@@ -29,61 +35,191 @@ B = 0.75
 K1 = 1.2
 
 
-class Generation:
-    """One published, immutable index: Whoosh index, facet columns, metadata."""
+class IndexOutdated(IndexMissing):
+    """The index was written by an older version: it must be rebuilt (`archive-search index --full`)."""
 
-    def __init__(self, folder: Path):
+    code = "index_outdated"
+
+
+class OpenedSegment:
+    """One segment as a process opens it once: its files (segments.py) and its Whoosh reader,
+    opened at once so that it reads on from its open file whatever happens to the folder."""
+
+    def __init__(self, shard_dir: Path, schema, whoosh_segment):
+        self.id = whoosh_segment.segment_id()
+        files = SegmentFiles.load(shard_dir, self.id)
+        if files is None:
+            raise generations.CorruptGeneration(f"{shard_dir}: segment {self.id} has no files of its own")
+        self.files = files
+        self._reader = whoosh_io.segment_reader(shard_dir, schema, whoosh_segment)
+        self._lock = threading.Lock()  # the reader reads through one file object
+
+    def stored_fields(self, docnum: int) -> dict:
+        with self._lock:
+            return self._reader.stored_fields(docnum)
+
+
+class Part:
+    """A segment as one generation lists it: where its documents start, which are deleted."""
+
+    __slots__ = ("segment", "files", "offset", "count", "whoosh", "shard")
+
+    def __init__(self, segment: OpenedSegment, offset: int, whoosh_segment, shard: Path):
+        self.segment = segment
+        self.files = segment.files
+        self.offset = offset
+        self.count = whoosh_segment.doc_count_all()
+        self.whoosh = whoosh_segment  # its table-of-contents entry: the deletions
+        self.shard = shard
+
+
+class Generation:
+    """One published, immutable index: its segments, their columns, its vocabulary."""
+
+    def __init__(self, folder: Path, opened: dict[str, OpenedSegment] | None = None,
+                 verified: set | None = None):
+        """`opened`: segments this process has opened already (reused, and new ones added);
+        `verified`: the identities of files already checked against a manifest."""
         self.folder = folder
         self.name = folder.name
         # A truncated or damaged file must be found now, while a fallback can be chosen, not by
         # the searches that would read it (Whoosh opens a damaged segment and fails later).
-        generations.verify(folder)
+        generations.verify(folder, verified=verified)
         self.meta = generations.read_meta(folder)
+        if self.meta.get("layout") != generations.LAYOUT:
+            raise IndexOutdated(f"{folder}: written by an older version of archive-search; "
+                                "rebuild it with `archive-search index --full SOURCE`")
         self.shards = self.meta["shards"]
-        self._reader().close()  # fail now, not at the first search, if a shard cannot be opened
-        self.columns = Columns.load(folder)
-        self.arrays = shards.open_arrays(folder, self.shards)  # memory-mapped, shared by the threads
+        opened = {} if opened is None else opened
+        self.parts: list[Part] = []
+        offset = 0
+        for shard in generations.shard_dirs(folder, self.shards):
+            toc = whoosh_io.read_toc(shard)
+            self.schema = toc.schema
+            for whoosh_segment in toc.segments:
+                if not whoosh_segment.doc_count_all():
+                    continue
+                segment = opened.get(whoosh_segment.segment_id())
+                if segment is None:
+                    segment = opened[whoosh_segment.segment_id()] = OpenedSegment(shard, toc.schema, whoosh_segment)
+                self.parts.append(Part(segment, offset, whoosh_segment, shard))
+                offset += whoosh_segment.doc_count_all()
+        self.size = offset
+        self._starts = [p.offset for p in self.parts]
+        live = np.ones(self.size, dtype=bool)
+        for part in self.parts:
+            deleted = list(part.whoosh.deleted_docs())
+            if deleted:
+                live[np.array(deleted, dtype=np.int64) + part.offset] = False
+        self.columns = Columns.combine(live, [(p.files, p.offset) for p in self.parts])
+        self.live = self.columns.live
+        self.articles = int(live.sum())
+        self._totals: dict[str, float] = {}
         self._local = threading.local()
-        self._lexicon = None
-        self._size: int | None = None
+        # Read now (memory-mapped, shared with the last generation): a generation's folder may
+        # be removed while a long request still reads it.
+        self.lexicon = Vocabulary.load(folder)
+        self._size_bytes: int | None = None
 
-    def searcher(self):
-        """This thread's Whoosh searcher (a searcher caches, and is not shared between threads)."""
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = Searcher(self._reader(), weighting=BM25F(B=B, K1=K1))
-            self._local.searcher = s
-        return s
+    # --- what the search reads -------------------------------------------------------------------------
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """A term's live documents (ascending), their weights and `field` lengths, and its
+        document frequency (deleted documents included, as Whoosh counts it)."""
+        id_parts, weight_parts, length_parts = [], [], []
+        frequency = 0
+        for part in self.parts:
+            ids, weights = part.files.postings(field, text)
+            if not len(ids):
+                continue
+            frequency += len(ids)
+            id_parts.append(ids + np.int32(part.offset))
+            weight_parts.append(weights)
+            length_parts.append(part.files.field_lengths(field, ids))
+        if not id_parts:
+            return _NO_POSTINGS
+        ids = np.concatenate(id_parts)
+        weights = np.concatenate(weight_parts).astype(np.float64)
+        lengths = np.concatenate(length_parts)
+        live = self.live[ids]
+        if not live.all():
+            ids, weights, lengths = ids[live], weights[live], lengths[live]
+        return ids, weights, lengths, frequency
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        return sum(part.files.doc_frequency(field, text) for part in self.parts)
+
+    def idf(self, frequency: int) -> float:
+        """Whoosh's inverse document frequency (scoring.WeightingModel.idf)."""
+        return log(self.size / (frequency + 1)) + 1
+
+    def avg_field_length(self, field: str) -> float:
+        """As Whoosh: the field's total length over every document, deleted ones included."""
+        total = self._totals.get(field)
+        if total is None:
+            total = self._totals[field] = sum(part.files.total(field) for part in self.parts)
+        return total / (self.size or 1)
+
+    def segments_of(self, docs: np.ndarray):
+        """(part, its documents among `docs`, as local numbers) for each part holding some of
+        `docs` (ascending global numbers)."""
+        for part in self.parts:
+            lo, hi = np.searchsorted(docs, [part.offset, part.offset + part.count])
+            if hi > lo:
+                yield part, docs[lo:hi] - part.offset
+
+    def stored_fields(self, docnum: int) -> dict:
+        part = self.parts[bisect_right(self._starts, docnum) - 1]
+        return part.segment.stored_fields(docnum - part.offset)
+
+    def find(self, article_id: str) -> int | None:
+        """The live document of an article, or None."""
+        for part in reversed(self.parts):  # an update lives in a later segment than the old version
+            local = part.files.find(article_id)
+            if local is not None and self.live[local + part.offset]:
+                return local + part.offset
+        return None
 
     def thread_cache(self, name: str, make: Callable[["Generation"], T]) -> T:
         """This thread's `name` object for this generation, made by `make(self)` on first use
-        (the search keeps its posting arrays there, see search/scoring.py)."""
+        (the search keeps its posting lists there, see search/scoring.py)."""
         found = getattr(self._local, name, None)
         if found is None:
             found = make(self)
             setattr(self._local, name, found)
         return found
 
-    def _reader(self):
-        return shards.open_reader(self.folder, self.shards)
+    # --- the index of record ---------------------------------------------------------------------------
 
-    @property
-    def lexicon(self) -> Lexicon:
-        """Loaded on first use: only prefixes, completions and corrections need it."""
-        if self._lexicon is None:
-            self._lexicon = Lexicon.load(self.folder)
-            gc.freeze()  # see IndexStore.current
-        return self._lexicon
+    def whoosh_reader(self):
+        """A Whoosh reader over this generation, deletions included: the index of record, for
+        checks against Whoosh's own search (tests) and for tools."""
+        leaves = [whoosh_io.segment_reader(part.shard, self.schema, part.whoosh) for part in self.parts]
+        return leaves[0] if len(leaves) == 1 else MultiReader(leaves)
+
+    def catalog(self) -> dict[str, dict]:
+        """Article id -> catalog entry (content hash, facets, quoted sources) of the live documents."""
+        found = {}
+        for part in self.parts:
+            for local, entry in enumerate(part.files.catalog(part.shard)):
+                if self.live[local + part.offset]:
+                    found[entry["id"]] = entry
+        return found
 
     def info(self) -> dict:
-        if self._size is None:  # a published generation never changes: measure it once
-            self._size = generations.folder_size(self.folder)
+        if self._size_bytes is None:  # a published generation never changes: measure it once
+            self._size_bytes = generations.folder_size(self.folder)
         return {
-            "articles": self.meta["articles"],
+            "articles": self.articles,
             "generation": self.name,
             "built_at": self.meta["built_at"],
-            "size_bytes": self._size,
+            "size_bytes": self._size_bytes,
+            "segments": len(self.parts),
+            "journal_seq": self.meta.get("journal_seq", 0),
         }
+
+
+_NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0), 0)
 
 
 class IndexStore:
@@ -96,6 +232,8 @@ class IndexStore:
         self._generation: Generation | None = None
         self.degraded = False  # serving a fallback because the live generation is unreadable
         self._broken: set[str] = set()  # generations found unreadable: never tried again
+        self._segments: dict[str, OpenedSegment] = {}
+        self._verified: set = set()
 
     def current(self) -> Generation:
         try:
@@ -107,13 +245,16 @@ class IndexStore:
             return self._generation
         with self._lock:
             if stamp != self._stamp or self._generation is None:
-                # A generation's objects (the lexicon's word lists, Whoosh's readers) live as
-                # long as it is served: frozen, Python's full collections stop walking them
-                # (a 10-50 ms pause in some search). Unfrozen at the next switch, so that the
-                # old generation's objects can be collected.
+                # A generation's objects live as long as it is served: frozen, Python's full
+                # collections stop walking them (a 10-50 ms pause in some search). Unfrozen at
+                # the next switch, so that the old generation's objects can be collected.
                 gc.unfreeze()
                 self._generation = self._open()
                 self._stamp = stamp
+                # Segments no generation of ours lists any more: closed once unreferenced.
+                listed = {part.segment.id for part in self._generation.parts}
+                for segment_id in [s for s in self._segments if s not in listed]:
+                    del self._segments[segment_id]
                 gc.collect()
                 gc.freeze()
             return self._generation
@@ -122,16 +263,22 @@ class IndexStore:
         live = generations.read_current(self.index_dir)
         candidates = [live] if live else []
         candidates += generations.fallbacks(self.index_dir, live)
+        outdated = None
         for name in candidates:
             if name in self._broken:
                 continue
             try:
-                generation = Generation(self.index_dir / name)
+                generation = Generation(self.index_dir / name, self._segments, self._verified)
+            except IndexOutdated as e:
+                outdated = outdated or e
+                continue
             except Exception:  # noqa: BLE001 - any unreadable file means: try the previous one
                 self._broken.add(name)
                 continue
             self.degraded = name != live
             return generation
+        if outdated is not None:
+            raise outdated
         raise IndexMissing(f"{self.index_dir}: no index yet (run `archive-search index SOURCE`)")
 
     def run(self, read: Callable[[], T]) -> T:
@@ -152,17 +299,20 @@ class IndexStore:
         return read()
 
     def set_aside_if_damaged(self, generation: Generation) -> bool:
-        """Checks `generation`'s files; if damaged, never serves it again and returns True."""
+        """Checks every file of `generation` (no file trusted); if damaged, never serves it
+        again and returns True."""
         try:
             generations.verify(generation.folder)
-        except generations.CorruptGeneration:
-            pass
-        except OSError:
+        except (generations.CorruptGeneration, OSError):
             pass
         else:
             return False
         with self._lock:
             self._broken.add(generation.name)
+            # Segments of the damaged generation are opened again from the fallback's files.
+            for part in generation.parts:
+                self._segments.pop(part.segment.id, None)
+            self._verified.clear()
             if self._generation is generation:
                 self._generation = None
         return True

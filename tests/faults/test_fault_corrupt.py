@@ -19,13 +19,15 @@ QUERIES = ["", "numérique", "entreprises OR données", "donn*", '"les entrepris
 
 
 def two_generations(tmp_path):
-    """An older generation (the fallback, 200 articles) and a live one (201: one more article)."""
+    """An older generation (the fallback, 200 articles) and a live one (201: one more article),
+    built in full: they share no file (damage to a file that generations share is the shared
+    damage test's, below)."""
     index_dir = tmp_path / "index"
     old = articles(200)
     build_index([write_jsonl(tmp_path / "a.jsonl", old)], index_dir)
     previous = generations.read_current(index_dir)
     new = old + [{"id": "nouveau", "title": "Un article de la nouvelle génération", "body": "Rien d’autre."}]
-    build_index([write_jsonl(tmp_path / "b.jsonl", new)], index_dir)
+    build_index([write_jsonl(tmp_path / "b.jsonl", new)], index_dir, incremental=False)
     return index_dir, previous, generations.read_current(index_dir)
 
 
@@ -63,7 +65,7 @@ def zero_segments(live):
 
 
 def remove_columns(live):
-    (live / "columns.npz").unlink()
+    next(live.glob("shard-*/arrays/*.columns.npz")).unlink()
 
 
 DAMAGE = {"truncated TOC": truncate_toc, "truncated segment": truncate_segment,

@@ -1,15 +1,16 @@
-"""The posting arrays beside each segment hold exactly Whoosh's postings, and searches read
-the same answers from them as from Whoosh."""
+"""Each segment's own files hold exactly what Whoosh holds: postings, positions, lengths and
+statistics (deleted documents included), article ids, facet columns; and generations share
+segments by hard links."""
 
 import numpy as np
 import pytest
 
-from indexer.storage import shards
 from indexer.build import build_index
-from indexer.search.scoring import TermCache
 from indexer.schema import SEARCHED_FIELDS
 from indexer.search import SearchRequest, search
-from indexer.storage.segment_arrays import SegmentArrays
+from indexer.storage import shards
+from indexer.storage.columns import facet_key, facet_values
+from indexer.storage.segments import SegmentFiles
 from indexer.storage.store import IndexStore
 
 from archives import articles, sentences, write_jsonl
@@ -33,7 +34,7 @@ QUERIES = ["numérique", "entreprise emploi", '"transformation numérique"', "nu
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     """Two shards; a full build, then an incremental one that changes, adds and removes articles."""
-    folder = tmp_path_factory.mktemp("arrays")
+    folder = tmp_path_factory.mktemp("segments")
     first = articles(300, seed=5)
     build_index([write_jsonl(folder / "a.jsonl", first)], folder / "index", shard_count=2)
     second = ([dict(a, body=a["body"] + " Une mise à jour numérique.") for a in first[:40]] + first[40:280]
@@ -42,47 +43,54 @@ def index(tmp_path_factory):
     return folder / "index"
 
 
-def _leaves(generation):
-    return list(generation.searcher().reader().leaf_readers())
+def _segments(generation):
+    """(Whoosh's leaf reader, our files) of each segment of a generation."""
+    leaves = [leaf for leaf, _ in generation.whoosh_reader().leaf_readers()]
+    assert [leaf.segment().segment_id() for leaf in leaves] == [p.segment.id for p in generation.parts]
+    return list(zip(leaves, [p.files for p in generation.parts]))
 
 
 def _terms(leaf, field):
     return [t.decode("utf-8") if isinstance(t, bytes) else t for t in leaf.lexicon(field)]
 
 
-def test_every_segment_has_its_arrays(index):
+def test_every_segment_has_its_files_and_generations_share_them(index):
     generation = IndexStore(index).current()
-    leaves = _leaves(generation)
-    assert len(leaves) == 4  # a segment from each build in each shard
-    assert {leaf.segment().segment_id() for leaf, _ in leaves} == set(generation.arrays)
+    assert len(generation.parts) == 4  # a segment from each build in each shard
+    first_build = sorted(p for p in index.iterdir() if p.name.startswith("gen-"))[0]
+    for part in generation.parts:
+        kept = first_build / part.shard.name / "arrays" / f"{part.segment.id}.ids.npy"
+        if kept.exists():  # a segment of the first build, linked into the second
+            assert kept.stat().st_ino == (part.shard / "arrays" / kept.name).stat().st_ino
+            assert kept.stat().st_nlink == 2
+    assert SegmentFiles.load(index / "nowhere", generation.parts[0].segment.id) is None
 
 
-def test_the_arrays_hold_whoosh_postings_deleted_documents_included(index):
+def test_the_files_hold_whoosh_postings_deleted_documents_included(index):
     generation = IndexStore(index).current()
     deleted = 0
-    for leaf, _ in _leaves(generation):
-        arrays = generation.arrays[leaf.segment().segment_id()]
+    for leaf, files in _segments(generation):
         deleted += sum(leaf.is_deleted(d) for d in range(leaf.doc_count_all()))
         for field in SEARCHED_FIELDS:
             for text in _terms(leaf, field):
-                ids, weights = arrays.postings(field, text)
+                ids, weights = files.postings(field, text)
                 m = leaf.postings(field, text)  # Whoosh leaves the deleted documents out
                 expected = []
                 while m.is_active():
                     expected.append((m.id(), m.weight()))
                     m.next()
                 assert [(d, w) for d, w in zip(ids.tolist(), weights.tolist()) if not leaf.is_deleted(d)] == expected
-        assert arrays.postings("body", "zzzinconnu")[0].size == 0
+                assert files.doc_frequency(field, text) == leaf.doc_frequency(field, text)
+        assert files.postings("body", "zzzinconnu")[0].size == 0
     assert deleted  # the incremental build replaced and removed articles
 
 
-def test_the_arrays_hold_whoosh_positions(index):
+def test_the_files_hold_whoosh_positions(index):
     generation = IndexStore(index).current()
-    for leaf, _ in _leaves(generation):
-        arrays = generation.arrays[leaf.segment().segment_id()]
+    for leaf, files in _segments(generation):
         for field in SEARCHED_FIELDS:
             for text in _terms(leaf, field)[::2]:
-                ids, occurrences, positions = arrays.positions(field, text)
+                ids, occurrences, positions = files.positions(field, text)
                 runs = np.split(positions, np.cumsum(occurrences)[:-1]) if len(ids) else []
                 found = {d: run.tolist() for d, run in zip(ids.tolist(), runs) if not leaf.is_deleted(d)}
                 m = leaf.postings(field, text)
@@ -93,44 +101,43 @@ def test_the_arrays_hold_whoosh_positions(index):
                 assert found == expected
 
 
-def test_term_reads_are_the_same_from_arrays_and_from_whoosh(index):
+def test_the_files_hold_whoosh_lengths_statistics_and_ids(index):
     generation = IndexStore(index).current()
-    searcher = generation.searcher()
-    with_arrays = TermCache(searcher, generation.columns.live, generation.arrays)
-    from_whoosh = TermCache(searcher, generation.columns.live, {})
-    for leaf, _ in _leaves(generation):
+    for leaf, files in _segments(generation):
+        docs = np.arange(leaf.doc_count_all())
         for field in SEARCHED_FIELDS:
-            for text in _terms(leaf, field)[::3]:
-                a_ids, a_weights = with_arrays.postings(field, text)
-                w_ids, w_weights = from_whoosh.postings(field, text)
-                assert a_ids.tolist() == w_ids.tolist() and a_weights.tolist() == w_weights.tolist()
+            assert files.field_lengths(field, docs).tolist() == [leaf.doc_field_length(d, field) or 0 for d in docs]
+            assert files.total(field) == leaf.field_length(field)
+        ids = leaf.column_reader("id")
+        assert [files.find(ids[d]) for d in docs] == docs.tolist()
+        assert files.find("no such article") is None
+    reader = generation.whoosh_reader()
+    assert generation.size == reader.doc_count_all()
+    for field in SEARCHED_FIELDS:
+        assert generation.avg_field_length(field) == pytest.approx(reader.field_length(field) / reader.doc_count_all())
 
 
-def test_answers_are_the_same_without_the_arrays(index, monkeypatch):
-    expected = {q: search(IndexStore(index), SearchRequest(q=q, per_page=50)) for q in QUERIES}
-    monkeypatch.setattr(shards, "open_arrays", lambda folder, count: {})
-    store = IndexStore(index)
-    assert not store.current().arrays
-    for q in QUERIES:
-        answer = search(store, SearchRequest(q=q, per_page=50))
-        for key in ("total", "results", "facets"):
-            assert answer[key] == expected[q][key], (q, key)
-    phrases = [q for q in QUERIES if q.startswith('"')]
-    assert sum(expected[q]["total"] > 0 for q in phrases) > len(phrases) / 3  # phrases that match, and not
+def test_the_columns_hold_each_live_document_facets_and_date(index):
+    generation = IndexStore(index).current()
+    reader = generation.whoosh_reader()
+    assert generation.live.tolist() == [not reader.is_deleted(d) for d in range(reader.doc_count_all())]
+    catalog = generation.catalog()
+    assert len(catalog) == generation.articles == 310
+    for docnum in np.flatnonzero(generation.live).tolist():
+        entry = catalog[generation.stored_fields(docnum)["id"]]
+        assert generation.columns.dates[docnum] == int((entry["date"] or "0").replace("-", ""))
+        for name, values in facet_values(entry).items():
+            column = generation.columns.facets[name]
+            have = {column.values[v] for v in column.value_ids[column.docs == docnum].tolist()}
+            assert {facet_key(v) for v in have} == {facet_key(v) for v in values}
 
 
-def test_a_segment_without_arrays_is_read_through_whoosh(tmp_path):
-    build_index([write_jsonl(tmp_path / "a.jsonl", articles(50))], tmp_path / "index", shard_count=1)
-    generation = IndexStore(tmp_path / "index").current()
-    (segment,) = generation.arrays
-    assert SegmentArrays.load(tmp_path / "nowhere", segment) is None
-    store = IndexStore(tmp_path / "index")
-    full = search(store, SearchRequest(q="numérique"))
-    for path in (generation.folder / "shard-0" / "arrays").iterdir():
-        path.unlink()
-    generation.arrays.clear()
-    generation._local.__dict__.clear()  # a new searcher and term cache, without arrays
-    assert search(store, SearchRequest(q="numérique"))["results"] == full["results"]
+def test_an_article_is_found_by_id_in_its_live_segment(index):
+    generation = IndexStore(index).current()
+    changed = generation.find(articles(300, seed=5)[0]["id"])  # replaced by the second build
+    assert generation.live[changed]
+    assert generation.stored_fields(changed)["body"].endswith("Une mise à jour numérique.")
+    assert generation.find(articles(300, seed=5)[290]["id"]) is None  # removed
 
 
 def test_a_shard_with_many_segments_is_rebuilt_in_full(tmp_path, monkeypatch):
@@ -143,17 +150,15 @@ def test_a_shard_with_many_segments_is_rebuilt_in_full(tmp_path, monkeypatch):
                                    shard_count=1))
     assert [r.analysed for r in reports] == [40, 40, 40, 40]
     generation = IndexStore(tmp_path / "index").current()
-    assert len(_leaves(generation)) == 1  # the fourth build started over: one segment again
-    assert len(generation.arrays) == 1
+    assert len(generation.parts) == 1  # the fourth build started over: one segment again
 
 
 def test_a_shard_commits_a_segment_every_segment_docs(tmp_path, monkeypatch):
     monkeypatch.setattr(shards, "SEGMENT_DOCS", 25)  # read by the forked shard processes
     build_index([write_jsonl(tmp_path / "a.jsonl", articles(120, seed=4))], tmp_path / "index", shard_count=2)
     generation = IndexStore(tmp_path / "index").current()
-    sizes = [size for path in shards.shard_dirs(generation.folder, 2) for size in shards.segment_sizes(path).values()]
+    sizes = [p.count for p in generation.parts]
     assert sum(sizes) == 120 and max(sizes) <= 25 and len(sizes) >= 5
-    assert len(generation.arrays) == len(sizes)  # every segment has its arrays
     monkeypatch.undo()
     build_index([write_jsonl(tmp_path / "a.jsonl", articles(120, seed=4))], tmp_path / "one", shard_count=2)
     for q in QUERIES:  # the same answers as from one segment a shard

@@ -39,13 +39,16 @@ def main():
 @click.option("--full", is_flag=True, help="Analyse every article again, even unchanged ones.")
 @click.option("--allow-shrink", is_flag=True,
               help="Publish even if the new index holds far fewer articles than the live one.")
+@click.option("--forget-pushed", is_flag=True,
+              help="Drop every article pushed through the document API: the sources alone make the index.")
 @click.option("--job-id", hidden=True)
 @click.option("--lock-fd", type=int, hidden=True)
-def index(sources, index_dir, sample, quiet, full, allow_shrink, job_id, lock_fd):
+def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, job_id, lock_fd):
     """Build a new index from SOURCES and publish it.
 
     A SOURCE is a WordPress export (.xml), a folder of HTML pages, a folder of
-    Markdown/text files, or a JSON Lines file (.jsonl).
+    Markdown/text files, or a JSON Lines file (.jsonl). Articles pushed through
+    the document API are kept over the sources (unless --forget-pushed).
     """
     from indexer.build import build_index
     from indexer.sample import SAMPLE_ARCHIVE
@@ -56,7 +59,8 @@ def index(sources, index_dir, sample, quiet, full, allow_shrink, job_id, lock_fd
     show_bar = not quiet and sys.stderr.isatty()
     with _progress_bar(show_bar) as progress:
         report = build_index(sources, index_dir, progress, incremental=not full,
-                             allow_shrink=allow_shrink, job_id=job_id, lock_fd=lock_fd)
+                             allow_shrink=allow_shrink, job_id=job_id, lock_fd=lock_fd,
+                             forget_pushed=forget_pushed)
     if not quiet:
         click.echo(report.summary())
 
@@ -135,6 +139,109 @@ def _print_answer(answer: dict) -> None:
         if r["tags"]:
             click.echo("  tags: " + ", ".join(r["tags"]))
         click.echo("  " + snippet)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_index_dir_option
+@click.option("--no-wait", is_flag=True, help="Return once the writes are recorded, before they are applied.")
+def put(files, index_dir, no_wait):
+    """Create or replace the articles of FILES, as the document API does.
+
+    A FILE is JSON Lines (one article object a line) or a JSON array of articles; each
+    article has an `id` and the API's fields. Every article is checked before anything is
+    recorded; a file of more than 1,000 articles makes several tasks.
+    """
+    from indexer import live
+    from indexer.live.documents import MAX_BATCH, articles_from_file
+
+    articles = [a for path in files for a in articles_from_file(Path(path))]
+    tasks = [live.put(index_dir, articles[i:i + MAX_BATCH]) for i in range(0, len(articles), MAX_BATCH)]
+    _finish_tasks(index_dir, tasks, no_wait)
+
+
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+@_index_dir_option
+@click.option("--no-wait", is_flag=True, help="Return once the deletion is recorded, before it is applied.")
+def delete(ids, index_dir, no_wait):
+    """Remove the articles IDS from the index (as the document API's DELETE)."""
+    from indexer import live
+    from indexer.live.documents import check_id
+
+    _finish_tasks(index_dir, [live.delete(index_dir, [check_id(i) for i in ids])], no_wait)
+
+
+def _finish_tasks(index_dir: str, tasks: list[dict], no_wait: bool) -> None:
+    """Applies the tasks here when no applier runs for the index (else waits for the server's),
+    then prints how each ended; exit status 1 if one failed."""
+    from indexer import live
+    from indexer.live.applier import Applier, ApplierLock
+
+    if not no_wait:
+        lock = ApplierLock(Path(index_dir))
+        if lock.acquire():
+            try:
+                Applier(index_dir).run(until_idle=True)
+            finally:
+                lock.release()
+        tasks = [live.wait(index_dir, t["id"], timeout=300) for t in tasks]
+    failed = False
+    for task in tasks:
+        failed |= task["state"] == "failed"
+        click.echo(f"task {task['id']}: {task['kind']}, {task['articles']} article(s), {task['state']}"
+                   + (f" ({task['error']})" if task["error"] else ""))
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@_index_dir_option
+@click.option("--limit", type=int, default=20, show_default=True, help="How many of the last tasks.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+def tasks(index_dir, limit, as_json):
+    """List the last writes pushed to the index and their state."""
+    from indexer import live
+
+    found = live.recent_tasks(index_dir, limit)
+    if as_json:
+        click.echo(json.dumps({"tasks": found}, ensure_ascii=False, indent=2))
+        return
+    for task in found:
+        ids = ", ".join(task["ids"][:3]) + (f" (+{len(task['ids']) - 3})" if len(task["ids"]) > 3 else "")
+        click.echo(f"{task['id']:>8}  {task['state']:<10}  {task['kind']:<6}  {task['articles']:>5}  "
+                   f"{task['enqueued_at']}  {ids}" + (f"  {task['error']}" if task["error"] else ""))
+
+
+@main.command()
+@_index_dir_option
+@click.option("--once", is_flag=True, help="Apply what is waiting, then exit.")
+@click.option("--parent", type=int, hidden=True)
+def apply(index_dir, once, parent):
+    """Apply pushed writes to the index as they arrive (`serve` runs this by itself).
+
+    Exits at once, with status 0, when another process applies this index's writes already.
+    """
+    import signal
+    import threading
+
+    from indexer.live.applier import Applier, ApplierLock
+
+    if parent is not None:  # started by `serve`: ends with it (SIGTERM when it dies)
+        from indexer.storage.shards import die_with_parent
+        die_with_parent(signal.SIGTERM)
+        if os.getppid() != parent:
+            return
+    lock = ApplierLock(Path(index_dir))
+    if not lock.acquire():
+        click.echo("archive-search: another process applies this index's writes", err=True)
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        Applier(index_dir).run(stop=stop, until_idle=once)
+    finally:
+        lock.release()
 
 
 @main.command()

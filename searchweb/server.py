@@ -12,6 +12,7 @@ from gunicorn.app.base import BaseApplication
 
 from indexer.build import build_index
 from indexer.errors import IndexMissing
+from indexer.live.applier import Supervisor
 from indexer.search import IndexStore
 
 from . import create_app
@@ -41,20 +42,23 @@ def _announce(arbiter) -> None:
 
 
 def ensure_index(index_dir: str | Path, archive: list[str] | None) -> None:
-    """Build an index from the archive (or the bundled sample) if `index_dir` holds none yet."""
+    """Build an index from the archive (or the bundled sample) if `index_dir` holds none yet
+    (or only one written by an older version)."""
     try:
         IndexStore(index_dir).info()
-    except IndexMissing:
+    except IndexMissing as missing:
         sources = archive_sources(archive)
-        print(f"archive-search: no index in {index_dir}; building one from {', '.join(sources)}", flush=True)
+        print(f"archive-search: {missing}; building one from {', '.join(sources)}", flush=True)
         Path(index_dir).mkdir(parents=True, exist_ok=True)
         print(build_index(sources, index_dir).summary(), flush=True)
 
 
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
           archive: list[str] | None = None, workers: int = 2) -> None:
-    """Serve the app on host:port until stopped (SIGINT or SIGTERM), building the index first if needed."""
+    """Serve the app on host:port until stopped (SIGINT or SIGTERM), building the index first if
+    needed, with the live index's applier beside the web workers."""
     ensure_index(index_dir, archive)
+    applier = Supervisor(index_dir).start()
     app_config = {"INDEX_DIR": str(index_dir)}
     if archive:
         app_config["ARCHIVE"] = list(archive)
@@ -70,5 +74,6 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         # (a test run beside a dev server) would fight over it, and nothing here uses it.
         "control_socket_disable": True,
         "when_ready": _announce,
+        "on_exit": lambda arbiter: applier.stop(),
     }
     ArchiveSearchServer(app_config, options).run()

@@ -158,6 +158,40 @@ def batch_from_body(raw: bytes, ndjson: bool | None = None) -> list[Article]:
     return articles
 
 
+def articles_from_file(path) -> list[Article]:
+    """The articles of a JSON Lines file, or of a file holding a JSON array (the CLI's `put`):
+    all of them checked, or a DocumentError naming the file, line and field."""
+    from pathlib import Path
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        raise DocumentError(f"{path}: cannot read ({error.strerror})", "file") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DocumentError(f"{path}: not UTF-8 (byte {error.start})", "file") from None
+    if text.lstrip().startswith("["):
+        parsed = _json(text, str(path))
+        if not isinstance(parsed, list):
+            raise DocumentError(f"{path}: a JSON array of articles, or JSON Lines", "file")
+        items = [(f"{path} articles[{i}]", item) for i, item in enumerate(parsed)]
+    else:
+        items = [(f"{path}:{n}", _json(line, f"{path}:{n}")) for n, line in enumerate(text.splitlines(), 1)
+                 if line.strip()]
+    articles, seen = [], {}
+    for where, item in items:
+        try:
+            article = article_from_json(item)
+        except DocumentError as error:
+            raise DocumentError(f"{where}: {error.field}: {error}", error.field) from None
+        if article.id in seen:
+            raise DocumentError(f"{where}: id {article.id!r} is also at {seen[article.id]}", "id")
+        seen[article.id] = where
+        articles.append(article)
+    return articles
+
+
 def _json(text: str, field: str):
     try:
         return json.loads(text)

@@ -123,6 +123,11 @@ class Ledger:
                 db.execute("UPDATE tasks SET state = ?, error = ?, started_at = COALESCE(started_at, ?), "
                            "finished_at = ? WHERE id = ?", (state, error, stamp, stamp, task["id"]))
 
+    def failed_tasks(self, after: int = 0) -> set[int]:
+        """Ids of failed tasks above `after`: the applier passes over them."""
+        rows = self._connect().execute("SELECT id FROM tasks WHERE state = 'failed' AND id > ?", (after,))
+        return {row[0] for row in rows}
+
     def note_waiting(self, task_ids: list[int], reason: str) -> None:
         """Says why tasks still wait (a full disk...): they stay enqueued and are retried."""
         with self.transaction() as db:

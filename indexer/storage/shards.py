@@ -186,16 +186,17 @@ class _LengthsOnce:
         return getattr(self._reader, name)
 
 
-def _die_with_parent() -> None:
-    """A shard process must not outlive a build killed with SIGKILL (prctl PR_SET_PDEATHSIG)."""
+def die_with_parent(signal_number: int = signal.SIGKILL) -> None:
+    """This process gets `signal_number` when its parent dies (prctl PR_SET_PDEATHSIG): a shard
+    process must not outlive a build killed with SIGKILL, nor the applier its server."""
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal_number)
     except OSError:
         pass
 
 
 def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) -> None:
-    _die_with_parent()
+    die_with_parent()
     # The writer holds millions of small tuples (Whoosh's posting pool), none in a reference
     # cycle: the cyclic collector would walk them over and over (7% of a shard's time) to
     # free nothing. It runs once a segment instead, to free the committed writer.

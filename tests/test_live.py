@@ -1,0 +1,246 @@
+"""The live index, in process: pushed writes become searchable, replace and delete what they
+name, survive rebuilds from the archive, and are applied once, in order, whatever fails."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from indexer import live
+from indexer.build import build_index
+from indexer.live.applier import Applier, ApplierLock, applied_seq
+from indexer.live.documents import article_from_json
+from indexer.live.journal import Journal
+from indexer.live.ledger import Ledger
+from indexer.search import IndexStore, SearchRequest, get_article, search
+from indexer.storage import generations
+
+from archives import articles, write_jsonl
+
+
+def _article(article_id: str, title: str, body: str = "Un texte.", **fields):
+    return article_from_json({"title": title, "body": body, **fields}, article_id)
+
+
+def _apply(index_dir) -> Applier:
+    applier = Applier(index_dir)
+    applier.run(until_idle=True)
+    return applier
+
+
+def _total(index_dir, q: str, **filters) -> int:
+    return search(IndexStore(index_dir), SearchRequest(q=q, filters=filters))["total"]
+
+
+@pytest.fixture
+def index_dir(tmp_path):
+    build_index([write_jsonl(tmp_path / "archive.jsonl", articles(40, seed=3))], tmp_path / "index")
+    return tmp_path / "index"
+
+
+def test_a_pushed_article_is_searchable_with_its_facets_and_sources(index_dir):
+    task = live.put(index_dir, [_article("girafe-1", "Les girafes du numérique",
+                                          "<p>Selon une <cite>Etude FEVAD</cite>, les girafes achètent en ligne.</p>",
+                                          tags=["Zoo"], date="2026-11-30", author="Alice")])
+    assert task["state"] == "enqueued" and task["id"] == 1
+    before = generations.read_current(index_dir)
+    _apply(index_dir)
+    assert live.get_task(index_dir, task["id"])["state"] == "succeeded"
+    answer = search(IndexStore(index_dir), SearchRequest(q="girafe"))
+    assert answer["total"] == 1
+    assert answer["results"][0]["id"] == "girafe-1"
+    assert "<mark>girafes</mark>" in answer["results"][0]["snippet"]
+    assert {"value": "Zoo", "count": 1, "selected": False} in answer["facets"]["tag"]
+    assert "Etude FEVAD" in answer["results"][0]["sources"]  # quoted sources found as in a build
+    assert _total(index_dir, "", year=["2026"]) == 1
+    assert get_article(IndexStore(index_dir), "girafe-1")["body"].startswith("Selon une Etude FEVAD")
+    assert search(IndexStore(index_dir), SearchRequest(q="gira*"))["total"] == 1  # the lexicon knows it
+    # The new generation shares the old one's segments and adds one.
+    after = generations.read_current(index_dir)
+    assert after != before
+    shared = [p for p in (index_dir / after).rglob("*.seg") if p.stat().st_nlink > 1]
+    assert shared and len(list((index_dir / after).rglob("*.seg"))) == len(shared) + 1
+
+
+def test_a_put_replaces_and_a_delete_removes_an_archive_article(index_dir):
+    original = articles(40, seed=3)[5]
+    live.put(index_dir, [_article(original["id"], "Un titre remplacé sur les hippopotames")])
+    live.delete(index_dir, [articles(40, seed=3)[6]["id"], "no-such-article"])
+    _apply(index_dir)
+    store = IndexStore(index_dir)
+    assert _total(index_dir, "hippopotames") == 1
+    assert get_article(store, original["id"])["title"] == "Un titre remplacé sur les hippopotames"
+    assert _total(index_dir, "") == 39  # one replaced, one deleted, the unknown id ignored
+    assert store.current().articles == 39
+    assert [t["state"] for t in live.recent_tasks(index_dir)] == ["succeeded", "succeeded"]
+
+
+def test_the_last_write_of_an_article_wins_within_a_batch_and_across_batches(index_dir):
+    live.put(index_dir, [_article("x", "Premier zèbre")])
+    live.put(index_dir, [_article("x", "Deuxième zèbre")])
+    live.delete(index_dir, ["y"])
+    live.put(index_dir, [_article("y", "Un yack")])
+    _apply(index_dir)  # one batch: every record above
+    assert get_article(IndexStore(index_dir), "x")["title"] == "Deuxième zèbre"
+    assert _total(index_dir, "zèbre") == 1 and _total(index_dir, "yack") == 1
+    live.delete(index_dir, ["x"])
+    live.put(index_dir, [_article("x", "Troisième zèbre")])
+    _apply(index_dir)
+    assert get_article(IndexStore(index_dir), "x")["title"] == "Troisième zèbre"
+    assert _total(index_dir, "zèbre") == 1
+
+
+def test_a_batch_is_one_task_applied_whole(index_dir):
+    batch = [_article(f"b{i}", f"Lot numéro {i} des wombats") for i in range(25)]
+    task = live.put(index_dir, batch)
+    assert (task["kind"], task["articles"]) == ("batch", 25)
+    _apply(index_dir)
+    assert _total(index_dir, "wombats") == 25
+
+
+def test_an_index_can_start_from_pushed_articles_alone(tmp_path):
+    live.put(tmp_path / "index", [_article("only", "Le seul article poussé")])
+    _apply(tmp_path / "index")
+    assert _total(tmp_path / "index", "") == 1
+    assert _total(tmp_path / "index", "seul") == 1
+
+
+def test_a_reindex_keeps_pushed_articles_and_deletions_over_the_archive(index_dir, tmp_path):
+    archive = write_jsonl(tmp_path / "archive.jsonl", articles(40, seed=3))
+    replaced, deleted = articles(40, seed=3)[0]["id"], articles(40, seed=3)[1]["id"]
+    live.put(index_dir, [_article("pushed-only", "Un ornithorynque poussé"),
+                         _article(replaced, "Une version poussée des kinkajous")])
+    live.delete(index_dir, [deleted])
+    _apply(index_dir)
+    for full in (False, True):
+        report = build_index([archive], index_dir, incremental=not full)
+        assert report.pushed == 2 and report.articles == 40  # 40 - 1 deleted + 1 pushed-only
+        assert _total(index_dir, "ornithorynque") == 1 and _total(index_dir, "kinkajous") == 1
+        assert get_article(IndexStore(index_dir), replaced)["title"] == "Une version poussée des kinkajous"
+        with pytest.raises(Exception):
+            get_article(IndexStore(index_dir), deleted)
+    assert applied_seq(index_dir) == 2
+    report = build_index([archive], index_dir, forget_pushed=True)
+    assert report.pushed == 0 and report.articles == 40
+    assert _total(index_dir, "ornithorynque") == 0 and _total(index_dir, "kinkajous") == 0
+    assert get_article(IndexStore(index_dir), deleted)["id"] == deleted
+
+
+def test_writes_pushed_while_a_reindex_runs_are_kept(index_dir, tmp_path, monkeypatch):
+    """The build reads the pushed articles at its start; what is pushed and applied while it runs
+    is caught up before it publishes."""
+    from indexer import build as build_mod
+
+    archive = write_jsonl(tmp_path / "archive.jsonl", articles(40, seed=3))
+    reading = threading.Event()
+    go_on = threading.Event()
+    real_prepare = build_mod.prepare
+
+    def slow_prepare(article, old):  # the build pauses after reading its first article
+        if not reading.is_set():
+            reading.set()
+            go_on.wait(30)
+        return real_prepare(article, old)
+
+    monkeypatch.setattr(build_mod, "prepare", slow_prepare)
+    builder = threading.Thread(target=build_index, args=([archive], index_dir), kwargs={"incremental": False})
+    builder.start()
+    assert reading.wait(30)
+    live.put(index_dir, [_article("during", "Un tapir pendant la reconstruction")])
+    live.delete(index_dir, [articles(40, seed=3)[2]["id"]])
+    lock = ApplierLock(index_dir)
+    assert lock.acquire()
+    _apply(index_dir)
+    lock.release()
+    assert _total(index_dir, "tapir") == 1
+    go_on.set()
+    builder.join(60)
+    assert _total(index_dir, "tapir") == 1  # the rebuilt index caught up with the push
+    assert _total(index_dir, "") == 40
+    assert applied_seq(index_dir) == 2
+    live.put(index_dir, [_article("after", "Un okapi après la reconstruction")])
+    _apply(index_dir)
+    assert _total(index_dir, "okapi") == 1 and _total(index_dir, "tapir") == 1
+
+
+def test_the_applier_replays_into_the_ledger_what_a_crash_left_out(index_dir):
+    live.put(index_dir, [_article("p1", "Un pangolin")])
+    _apply(index_dir)
+    ledger = Ledger(index_dir)
+    with ledger.transaction() as db:  # as if the applier died between publishing and recording
+        db.execute("DELETE FROM pushed")
+        db.execute("UPDATE progress SET seq = 0")
+    assert ledger.laid_through() == 0
+    _apply(index_dir)
+    assert ledger.laid_through() == 1
+    assert [i for i, _, _ in ledger.pushed()] == ["p1"]
+
+
+def test_a_write_is_applied_once(index_dir):
+    live.put(index_dir, [_article("once", "Un quokka")])
+    applier = _apply(index_dir)
+    assert applier.applied == 1
+    again = _apply(index_dir)  # a restarted applier finds nothing left to apply
+    assert again.applied == 0
+    assert _total(index_dir, "quokka") == 1
+
+
+def test_a_record_that_cannot_be_applied_fails_alone_and_the_rest_goes_on(index_dir):
+    live.put(index_dir, [_article("good-1", "Un bon axolotl")])
+    bad = Journal(index_dir).append({"kind": "put", "ops": [{"op": "put", "article": {"id": "bad", "nonsense": 1}}],
+                                     "enqueued_at": "2026-11-30T00:00:00+00:00"})
+    live.put(index_dir, [_article("good-2", "Un autre axolotl")])
+    _apply(index_dir)
+    assert _total(index_dir, "axolotl") == 2
+    assert live.get_task(index_dir, bad)["state"] == "failed"
+    assert "nonsense" in live.get_task(index_dir, bad)["error"] or live.get_task(index_dir, bad)["error"]
+    assert applied_seq(index_dir) == 3
+
+
+def test_a_torn_journal_tail_is_dropped_and_reported_and_the_rest_applied(index_dir):
+    live.put(index_dir, [_article("t1", "Un tatou")])
+    live.put(index_dir, [_article("t2", "Un autre tatou")])
+    path = Journal(index_dir).files()[-1]
+    with open(path, "r+b") as f:  # the second record's end never reached the disk
+        f.truncate(path.stat().st_size - 10)
+    _apply(index_dir)
+    assert _total(index_dir, "tatou") == 1
+    assert any("torn" in r["what"] for r in Journal(index_dir).repairs())
+
+
+def test_applied_journal_files_are_discarded(index_dir, monkeypatch):
+    from indexer.live import journal
+
+    monkeypatch.setattr(journal, "FILE_LIMIT", 2000)
+    for i in range(12):
+        live.put(index_dir, [_article(f"j{i}", f"Un jaguar {i}", "x" * 500)])
+    assert len(Journal(index_dir).files()) > 2
+    _apply(index_dir)
+    assert len(Journal(index_dir).files()) == 1
+    assert _total(index_dir, "jaguar") == 12
+
+
+def test_the_cli_puts_and_deletes_and_applies_when_no_server_runs(index_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    source = tmp_path / "push.jsonl"
+    source.write_text("\n".join(json.dumps({"id": f"c{i}", "title": f"Un caribou {i}", "body": "Texte."})
+                                for i in range(3)), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["put", str(source), "--index-dir", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "3 article(s), succeeded" in result.output
+    assert _total(index_dir, "caribou") == 3
+    result = runner.invoke(main, ["delete", "c0", "c1", "--index-dir", str(index_dir)])
+    assert result.exit_code == 0 and "succeeded" in result.output
+    assert _total(index_dir, "caribou") == 1
+    result = runner.invoke(main, ["tasks", "--index-dir", str(index_dir), "--json"])
+    assert [t["kind"] for t in json.loads(result.output)["tasks"]] == ["delete", "batch"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "z", "title": "t", "body": "b", "date": "hier"}\n', encoding="utf-8")
+    result = runner.invoke(main, ["put", str(bad), "--index-dir", str(index_dir)])
+    assert result.exit_code != 0 and "date" in str(result.exception or result.output)

@@ -246,6 +246,36 @@ def apply(index_dir, once, parent):
 
 @main.command()
 @_index_dir_option
+@click.option("--parent", type=int, hidden=True)
+def merge(index_dir, parent):
+    """Merge the index's small segments now (the applier starts this by itself when due).
+
+    Exits at once, with status 0, when a merge of this index runs already.
+    """
+    import signal
+
+    from indexer.live.applier import FileLock
+    from indexer.live.merge import LOCK, run
+
+    if parent is not None:  # started by the applier: ends with it
+        from indexer.storage.shards import die_with_parent
+        die_with_parent(signal.SIGTERM)
+        if os.getppid() != parent:
+            return
+    lock = FileLock(Path(index_dir) / LOCK)
+    if not lock.acquire():
+        return
+    os.nice(10)  # searches and live writes first
+    try:
+        count = run(Path(index_dir))
+    finally:
+        lock.release()
+    if parent is None:
+        click.echo(f"{count} merge(s)")
+
+
+@main.command()
+@_index_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=int, default=2, show_default=True, help="Server worker processes.")

@@ -244,3 +244,112 @@ def test_the_cli_puts_and_deletes_and_applies_when_no_server_runs(index_dir, tmp
     bad.write_text('{"id": "z", "title": "t", "body": "b", "date": "hier"}\n', encoding="utf-8")
     result = runner.invoke(main, ["put", str(bad), "--index-dir", str(index_dir)])
     assert result.exit_code != 0 and "date" in str(result.exception or result.output)
+
+
+# --- merging ------------------------------------------------------------------------------------------
+
+def _push_one_by_one(index_dir, count: int, prefix: str = "m") -> None:
+    applier = Applier(index_dir)
+    for i in range(count):
+        live.put(index_dir, [_article(f"{prefix}{i}", f"Un manchot numéro {i}", f"Le manchot {i} nage.")])
+        applier.step()
+
+
+def _answers(index_dir) -> dict:
+    store = IndexStore(index_dir)
+    return {q: search(store, SearchRequest(q=q, per_page=50)) for q in
+            ("manchot", "", "nage", "numérique", "entreprise OR manchot", '"le manchot"', "manch*")}
+
+
+def test_small_segments_are_merged_and_answers_stay_the_same(index_dir, monkeypatch):
+    from indexer.live import merge
+
+    monkeypatch.setattr(merge, "FACTOR", 4)
+    _push_one_by_one(index_dir, 14)
+    live.delete(index_dir, ["m3"])
+    Applier(index_dir).step()
+    before = IndexStore(index_dir).current()
+    segments_before = len(before.parts)
+    expected = _answers(index_dir)
+    assert merge.run(index_dir) >= 2
+    after = IndexStore(index_dir).current()
+    assert len(after.parts) < segments_before
+    assert after.articles == before.articles == 53
+    got = _answers(index_dir)
+    for q in expected:  # the same articles, facets and snippets; scores move with the statistics
+        assert got[q]["total"] == expected[q]["total"], q
+        if expected[q]["total"] <= 50:  # (past a page, ties between equal scores follow the new order)
+            assert {r["id"] for r in got[q]["results"]} == {r["id"] for r in expected[q]["results"]}, q
+        assert got[q]["facets"] == expected[q]["facets"], q
+    assert _total(index_dir, "manchot") == 13
+    # Merged segments are read exactly as Whoosh reads them.
+    from test_ranking import whoosh_searcher
+    from indexer.search.query import parse_query
+    from indexer.search.ranking import rank
+    from indexer.search.scoring import term_cache
+    query = parse_query("manchot nage", after.lexicon).query
+    mask, ranked = rank(term_cache(after), query, 20, None)
+    hits = whoosh_searcher(after).search(query, limit=20)
+    assert [d for d, _ in ranked] == [h.docnum for h in hits]
+    assert [s for _, s in ranked] == pytest.approx([h.score for h in hits], rel=1e-5)
+
+
+def test_writes_made_while_a_merge_runs_are_kept(index_dir, monkeypatch):
+    from indexer.live import merge
+
+    monkeypatch.setattr(merge, "FACTOR", 4)
+    _push_one_by_one(index_dir, 4)
+    real_write = merge._write_merged
+
+    def write_then_race(generation, chosen, staging):
+        origin = real_write(generation, chosen, staging)
+        # While the merged segment waits to be published: one of its articles is replaced,
+        # another deleted, a new one pushed.
+        live.put(index_dir, [_article("m1", "Un manchot remplacé pendant la fusion")])
+        live.delete(index_dir, ["m2"])
+        live.put(index_dir, [_article("m9", "Un manchot arrivé pendant la fusion")])
+        Applier(index_dir).step()
+        return origin
+
+    monkeypatch.setattr(merge, "_write_merged", write_then_race)
+    assert merge.merge_once(index_dir) is not None
+    store = IndexStore(index_dir)
+    assert get_article(store, "m1")["title"] == "Un manchot remplacé pendant la fusion"
+    with pytest.raises(Exception):
+        get_article(store, "m2")
+    assert _total(index_dir, "manchot") == 4  # m0, m1 (new), m3, m9
+    assert _total(index_dir, "fusion") == 2
+
+
+def test_a_merge_is_dropped_when_a_build_replaced_its_segments(index_dir, tmp_path, monkeypatch):
+    from indexer.live import merge
+
+    monkeypatch.setattr(merge, "FACTOR", 4)
+    _push_one_by_one(index_dir, 4)
+    real_write = merge._write_merged
+
+    def write_then_rebuild(generation, chosen, staging):
+        origin = real_write(generation, chosen, staging)
+        build_index([write_jsonl(tmp_path / "archive.jsonl", articles(40, seed=3))], index_dir, incremental=False)
+        return origin
+
+    monkeypatch.setattr(merge, "_write_merged", write_then_rebuild)
+    assert merge.merge_once(index_dir) is None
+    assert _total(index_dir, "manchot") == 4  # the build laid the pushed articles over the archive
+    assert not list(index_dir.glob(".merging-*"))
+
+
+def test_a_segment_mostly_deleted_is_rewritten_without_its_dead_documents(index_dir):
+    from indexer.live import merge
+
+    originals = articles(40, seed=3)
+    live.put(index_dir, [_article(a["id"], f"Un xylophone remplacé {i}") for i, a in enumerate(originals[:30])])
+    Applier(index_dir).step()
+    before = IndexStore(index_dir).current()
+    dead = sum(p.whoosh.deleted_count() for p in before.parts)
+    assert dead == 30
+    while merge.merge_once(index_dir) is not None:
+        pass
+    after = IndexStore(index_dir).current()
+    assert sum(p.whoosh.deleted_count() for p in after.parts) < dead
+    assert after.articles == 40 and _total(index_dir, "xylophone") == 30

@@ -32,7 +32,9 @@ from pathlib import Path
 from indexer.errors import ArchiveSearchError
 from indexer.live.documents import from_record
 from indexer.live.journal import Journal, Record
+from indexer.live import merge
 from indexer.live.ledger import Ledger
+from indexer.live.merge import LOCK as MERGE_LOCK
 from indexer.storage import generations, shards, whoosh_io
 from indexer.storage.changes import apply_changes, live_articles
 from indexer.storage.lexicon import DELTA_LIMIT, LexiconBuilder, Vocabulary, write_arrays
@@ -64,6 +66,7 @@ class Applier:
         self.journal = Journal(self.index_dir)
         self.ledger = Ledger(self.index_dir, durable=True)
         self.applied = 0  # operations applied by this process, for the CLI
+        self.merges = MergeStarter(self.index_dir)
 
     # --- the loop --------------------------------------------------------------------------------------
 
@@ -79,6 +82,8 @@ class Applier:
                 self._note_waiting(str(full))
                 wait = RETRY_AFTER_FULL_DISK
                 done = 0
+            if not until_idle:
+                self.merges.check()
             if done:
                 wait = 0.0
                 continue
@@ -282,11 +287,11 @@ def _now() -> str:
     return now_iso()
 
 
-class ApplierLock:
-    """`applier.lock`: held by the one applier of an index while it runs."""
+class FileLock:
+    """An exclusive fcntl lock on a file, which the kernel drops when its holder dies."""
 
-    def __init__(self, index_dir: Path):
-        self.path = Path(index_dir) / LOCK
+    def __init__(self, path: Path):
+        self.path = Path(path)
         self.fd: int | None = None
 
     def acquire(self, wait: bool = False) -> bool:
@@ -309,15 +314,58 @@ class ApplierLock:
             self.fd = None
 
     def held_elsewhere(self) -> bool:
-        """Whether another process runs the applier (checked without keeping the lock)."""
+        """Whether another process holds the lock (checked without keeping it)."""
         if self.acquire():
             self.release()
             return False
         return True
 
 
+class ApplierLock(FileLock):
+    """`applier.lock`: held by the one applier of an index while it runs."""
+
+    def __init__(self, index_dir: Path):
+        super().__init__(Path(index_dir) / LOCK)
+
+
 def is_no_space(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class MergeStarter:
+    """Starts `archive-search merge` when the live generation's segments call for a merge
+    (live/merge.py) and none runs; looks at most every CHECK_EVERY seconds."""
+
+    CHECK_EVERY = 1.0
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._lock = FileLock(index_dir / MERGE_LOCK)
+        self._last = 0.0
+        self._seen: str | None = None
+
+    def check(self) -> None:
+        now = time.monotonic()
+        live = generations.read_current(self.index_dir)
+        if live is None or live == self._seen or now - self._last < self.CHECK_EVERY:
+            return
+        self._last = now
+        try:
+            meta = generations.read_meta(self.index_dir / live)
+            due = merge.plan(merge.shard_segments(self.index_dir / live, meta["shards"])) is not None
+        except (OSError, ValueError, KeyError, ArchiveSearchError):
+            return  # the generation went meanwhile: looked at again next time
+        except Exception as error:  # noqa: BLE001 - Whoosh's own errors on a vanished file
+            log.debug("merge check skipped: %r", error)
+            return
+        self._seen = live
+        if due and not self._lock.held_elsewhere():
+            import os
+            import subprocess
+            import sys
+            subprocess.Popen([sys.executable, "-m", "indexer.cli", "merge", "--index-dir", str(self.index_dir),
+                              "--parent", str(os.getpid())], stdin=subprocess.DEVNULL)
+            self._seen = None  # look again once it has run
 
 
 class Supervisor:

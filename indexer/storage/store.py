@@ -208,7 +208,10 @@ class Generation:
 
     def info(self) -> dict:
         if self._size_bytes is None:  # a published generation never changes: measure it once
-            self._size_bytes = generations.folder_size(self.folder)
+            try:
+                self._size_bytes = generations.folder_size(self.folder)
+            except OSError:  # removed meanwhile (a newer one is live): measured by the next
+                pass
         return {
             "articles": self.articles,
             "generation": self.name,

@@ -56,7 +56,7 @@ def write_toc(path: Path, schema, segments: list, generation: int) -> None:
 
 def segment_files(path: Path, segment) -> list[Path]:
     """The files of one segment in a shard folder (its compound file, or its parts)."""
-    prefix = f"{INDEX_NAME}_{segment.segment_id()}."
+    prefix = f"{segment.segment_id()}."
     return sorted(p for p in path.iterdir() if p.name.startswith(prefix))
 
 

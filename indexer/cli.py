@@ -41,9 +41,12 @@ def main():
               help="Publish even if the new index holds far fewer articles than the live one.")
 @click.option("--forget-pushed", is_flag=True,
               help="Drop every article pushed through the document API: the sources alone make the index.")
+@click.option("--repair", is_flag=True,
+              help="Rebuild in full from the sources the index was last built from, and the pushed articles "
+                   "(after damage; the server starts this by itself).")
 @click.option("--job-id", hidden=True)
 @click.option("--lock-fd", type=int, hidden=True)
-def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, job_id, lock_fd):
+def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, repair, job_id, lock_fd):
     """Build a new index from SOURCES and publish it.
 
     A SOURCE is a WordPress export (.xml), a folder of HTML pages, a folder of
@@ -54,7 +57,11 @@ def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, 
     from indexer.sample import SAMPLE_ARCHIVE
 
     sources = list(sources) + ([SAMPLE_ARCHIVE] if sample else [])
-    if not sources:
+    if repair:
+        from indexer.storage.generations import recorded_sources
+        sources = sources or recorded_sources(Path(index_dir))
+        full = True
+    elif not sources:
         raise click.UsageError("give at least one SOURCE, or --sample")
     show_bar = not quiet and sys.stderr.isatty()
     with _progress_bar(show_bar) as progress:

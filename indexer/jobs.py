@@ -155,8 +155,9 @@ def new_job_id() -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
-def start_reindex(index_dir, sources: list[str]) -> dict:
-    """Starts `archive-search index` in a separate process and returns its job ("queued").
+def start_reindex(index_dir, sources: list[str], repair: bool = False) -> dict:
+    """Starts `archive-search index` in a separate process and returns its job ("queued");
+    with `repair`, `archive-search index --repair` (the sources the live index was built from).
 
     Raises IndexBusy (with `.job`) when a build is already running.
     """
@@ -170,7 +171,7 @@ def start_reindex(index_dir, sources: list[str]) -> dict:
         write_atomic(index_dir / STATUS, json.dumps(queued, ensure_ascii=False))
         cmd = [sys.executable, "-m", "indexer.cli", "index", *map(str, sources),
                "--index-dir", str(index_dir), "--quiet", "--job-id", job_id,
-               "--lock-fd", str(lock.fd)]
+               "--lock-fd", str(lock.fd)] + (["--repair"] if repair else [])
         with open(index_dir / LOG, "ab") as log:
             proc = subprocess.Popen(cmd, pass_fds=(lock.fd,), stdin=subprocess.DEVNULL,
                                     stdout=log, stderr=log, start_new_session=True)

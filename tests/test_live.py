@@ -353,3 +353,36 @@ def test_a_segment_mostly_deleted_is_rewritten_without_its_dead_documents(index_
     after = IndexStore(index_dir).current()
     assert sum(p.whoosh.deleted_count() for p in after.parts) < dead
     assert after.articles == 40 and _total(index_dir, "xylophone") == 30
+
+
+# --- damage ---------------------------------------------------------------------------------------------
+
+def test_damage_to_a_shared_segment_is_repaired_from_the_sources_and_the_pushed_articles(index_dir):
+    """Generations share their segments: damage to one reaches the fallback too. A reader that
+    finds it says so; the applier then rebuilds in full from the recorded sources and the
+    pushed articles."""
+    import time
+
+    from indexer.jobs import current_job
+
+    live.put(index_dir, [_article("kept", "Un dugong poussé avant la panne")])
+    _apply(index_dir)
+    generation = IndexStore(index_dir).current()
+    shared = next(p for p in generation.folder.rglob("*.seg") if p.stat().st_nlink > 1)
+    data = bytearray(shared.read_bytes())
+    data[100:200] = bytes(100)
+    shared.write_bytes(bytes(data))  # every generation that links it is damaged alike
+    with pytest.raises(Exception):
+        IndexStore(index_dir).current()  # no sound generation left to serve
+    assert generations.reported_damage(index_dir)["generation"] == generation.name
+    applier = Applier(index_dir)
+    applier._repair_if_damaged()
+    deadline = time.monotonic() + 60
+    while current_job(index_dir)["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert current_job(index_dir)["state"] == "done", current_job(index_dir)
+    assert generations.reported_damage(index_dir) is None
+    repaired = IndexStore(index_dir).current()
+    assert repaired.name != generation.name and repaired.articles == 41
+    assert _total(index_dir, "dugong") == 1
+    assert not any(p.stat().st_nlink > 1 for p in repaired.folder.rglob("*.seg"))  # all written anew

@@ -84,6 +84,7 @@ class Applier:
                 done = 0
             if not until_idle:
                 self.merges.check()
+                self._repair_if_damaged()
             if done:
                 wait = 0.0
                 continue
@@ -108,6 +109,26 @@ class Applier:
                     self.ledger.lay(db, record.seq, record.payload["ops"])
                 self.ledger.set_state(db, [_task(r) for r in records], "succeeded")
             log.info("replayed %d applied records into %s", len(records), self.ledger.path)
+
+    def _repair_if_damaged(self) -> None:
+        """When a reader reported the live generation damaged (a bad disk, a file edited by
+        hand): checks every one of its files and, if it is, starts `index --repair`, a full
+        build from the recorded sources and the pushed articles (generations share their
+        segments, so an older generation is usually damaged too)."""
+        report = generations.reported_damage(self.index_dir)
+        if report is None:
+            return
+        from indexer.errors import IndexBusy
+        from indexer.jobs import start_reindex
+        live = generations.read_current(self.index_dir)
+        try:
+            damaged = live is None or not _sound(self.index_dir / live)
+            if damaged:
+                job = start_reindex(self.index_dir, [], repair=True)
+                log.warning("generation %s is damaged: repair started (job %s)", live, job["id"])
+        except IndexBusy:
+            return  # a build runs: it writes a new generation anyway; look again after it
+        (self.index_dir / generations.DAMAGE).unlink(missing_ok=True)
 
     def _unapplied(self) -> bool:
         return any(True for _ in self._pending(limit=1))
@@ -229,6 +250,14 @@ class DiskFull(ArchiveSearchError):
     """A batch could not be written for lack of space: it stays in the journal, retried."""
 
     code = "insufficient_storage"
+
+
+def _sound(folder: Path) -> bool:
+    try:
+        generations.verify(folder)
+        return True
+    except (generations.CorruptGeneration, OSError):
+        return False
 
 
 def _task(record: Record) -> dict:

@@ -79,6 +79,19 @@ def read_meta(folder: Path) -> dict:
     return json.loads((folder / META).read_text(encoding="utf-8"))
 
 
+def recorded_sources(index_dir: Path) -> list[str]:
+    """The sources the newest generation that records any was built from (none for an index
+    made of pushed articles alone)."""
+    for name in published(index_dir):
+        try:
+            sources = read_meta(index_dir / name).get("sources")
+        except (OSError, ValueError):
+            continue
+        if sources:
+            return list(sources)
+    return []
+
+
 def fsync_tree(folder: Path) -> None:
     """Flushes every new file of a generation (its shards' too) and the folders themselves:
     Whoosh never calls fsync, and a generation must survive a power cut once CURRENT
@@ -287,6 +300,26 @@ def verify(folder: Path, checksums: bool = True, verified: set | None = None) ->
             raise CorruptGeneration(f"{folder.name}: {rel} is damaged (checksum mismatch)")
         if verified is not None:
             verified.add(identity)
+
+
+DAMAGE = "damaged.json"
+
+
+def report_damage(index_dir: Path, name: str) -> None:
+    """Leaves word that a reader found generation `name` damaged: the live applier checks it
+    and starts a repair (live/applier.py). Best effort: a reader never fails for it."""
+    try:
+        write_atomic(Path(index_dir) / DAMAGE, json.dumps({"generation": name, "at": time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
+    except OSError:
+        pass
+
+
+def reported_damage(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(index_dir) / DAMAGE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 # --- room for a build -------------------------------------------------------------------------------------

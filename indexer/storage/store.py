@@ -15,6 +15,7 @@ import gc
 import os
 import threading
 from bisect import bisect_right
+from collections import OrderedDict
 from math import log
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -43,7 +44,12 @@ class IndexOutdated(IndexMissing):
 
 class OpenedSegment:
     """One segment as a process opens it once: its files (segments.py) and its Whoosh reader,
-    opened at once so that it reads on from its open file whatever happens to the folder."""
+    opened at once so that it reads on from its open file whatever happens to the folder.
+
+    It also remembers the terms searches looked up in it: a live index publishes a generation
+    every second or so, and each new generation then looks up a term only in its new segments."""
+
+    TERMS_KEPT = 4096  # terms remembered per segment
 
     def __init__(self, shard_dir: Path, schema, whoosh_segment):
         self.id = whoosh_segment.segment_id()
@@ -53,6 +59,25 @@ class OpenedSegment:
         self.files = files
         self._reader = whoosh_io.segment_reader(shard_dir, schema, whoosh_segment)
         self._lock = threading.Lock()  # the reader reads through one file object
+        self._terms: OrderedDict = OrderedDict()
+        self._terms_lock = threading.Lock()
+
+    def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The term's document numbers and weights in this segment (slices of the mapped
+        arrays), and their `field` lengths."""
+        key = (field, text)
+        with self._terms_lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+        ids, weights = self.files.postings(field, text)
+        found = (ids, weights, self.files.field_lengths(field, ids) if len(ids) else _NO_LENGTHS)
+        with self._terms_lock:
+            self._terms[key] = found
+            if len(self._terms) > self.TERMS_KEPT:
+                self._terms.popitem(last=False)
+        return found
 
     def stored_fields(self, docnum: int) -> dict:
         with self._lock:
@@ -129,13 +154,13 @@ class Generation:
         id_parts, weight_parts, length_parts = [], [], []
         frequency = 0
         for part in self.parts:
-            ids, weights = part.files.postings(field, text)
+            ids, weights, lengths = part.segment.term(field, text)
             if not len(ids):
                 continue
             frequency += len(ids)
             id_parts.append(ids + np.int32(part.offset))
             weight_parts.append(weights)
-            length_parts.append(part.files.field_lengths(field, ids))
+            length_parts.append(lengths)
         if not id_parts:
             return _NO_POSTINGS
         ids = np.concatenate(id_parts)
@@ -147,7 +172,7 @@ class Generation:
         return ids, weights, lengths, frequency
 
     def doc_frequency(self, field: str, text: str) -> int:
-        return sum(part.files.doc_frequency(field, text) for part in self.parts)
+        return sum(len(part.segment.term(field, text)[0]) for part in self.parts)
 
     def idf(self, frequency: int) -> float:
         """Whoosh's inverse document frequency (scoring.WeightingModel.idf)."""
@@ -223,6 +248,7 @@ class Generation:
 
 
 _NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0), 0)
+_NO_LENGTHS = np.zeros(0)
 
 
 class IndexStore:
@@ -277,6 +303,8 @@ class IndexStore:
                 continue
             except Exception:  # noqa: BLE001 - any unreadable file means: try the previous one
                 self._broken.add(name)
+                if name == live:
+                    generations.report_damage(self.index_dir, name)
                 continue
             self.degraded = name != live
             return generation
@@ -310,6 +338,7 @@ class IndexStore:
             pass
         else:
             return False
+        generations.report_damage(self.index_dir, generation.name)
         with self._lock:
             self._broken.add(generation.name)
             # Segments of the damaged generation are opened again from the fallback's files.

@@ -461,3 +461,15 @@ def test_the_admin_page_lists_the_last_writes_escaped_and_says_how_a_reindex_tre
     assert labels["states"]["enqueued"] == "En attente" and labels["kinds"]["batch"] == "Lot"
     assert [t["id"] for t in writer.get(url.replace("&amp;", "&")).get_json()["tasks"]] == [
         delete["id"], batch["id"], put_task["id"]]
+
+
+def test_an_id_holding_slashes_is_written_and_deleted_through_its_url(writer, index_dir):
+    """Folder sources give ids that are paths (`2015/03/teletravail`): the URL takes them whole."""
+    client = writer
+    answer = client.put("/api/v1/admin/articles/2015/03/teletravail", json={"title": "Télétravail", "body": "Texte."},
+                        headers=AUTH)
+    assert answer.status_code == 202
+    assert answer.get_json()["task"]["ids"] == ["2015/03/teletravail"]
+    assert client.delete("/api/v1/admin/articles/2015/03/teletravail", headers=AUTH).status_code == 202
+    ops = [op for record in Journal(index_dir).read() for op in record.payload["ops"]]
+    assert [op.get("id") or op["article"]["id"] for op in ops] == ["2015/03/teletravail"] * 2

@@ -1,7 +1,7 @@
 """Per-document columns: liveness, dates and facet values as compact arrays.
 
-Each segment writes its own columns (`<segment>.columns.npz`: dates, and per facet the
-(document, value) pairs; `<segment>.values.json`: the values, numbered within the segment).
+Each segment writes its own columns (in its packed arrays: dates, and per facet the (document,
+value) pairs; `<segment>.values.json`: the values, numbered within the segment).
 A generation puts its segments' columns end to end, numbering each facet's values once per
 process: a worker keeps one append-only dictionary per facet, so a value keeps its number
 across generations and a new generation only numbers what its new segments bring.
@@ -48,8 +48,9 @@ def date_number(date: str) -> int:
 
 # --- one segment ----------------------------------------------------------------------------------------
 
-def write_segment_columns(folder: Path, segment_id: str, entries: list[dict]) -> None:
-    """Writes the columns of a segment whose documents have these catalog entries, in order."""
+def segment_columns(entries: list[dict]) -> tuple[dict[str, np.ndarray], dict[str, list]]:
+    """The columns of a segment whose documents have these catalog entries, in order: its arrays
+    (dates, and each facet's documents and value codes) and each facet's values."""
     dates = np.fromiter((date_number(e.get("date") or "") for e in entries), dtype=np.int32, count=len(entries))
     arrays = {"dates": dates}
     values = {}
@@ -71,9 +72,7 @@ def write_segment_columns(folder: Path, segment_id: str, entries: list[dict]) ->
         arrays[f"{name}_codes"] = np.array(codes, dtype=np.int32)
         # Per value: its key, and its spellings with how many documents use each.
         values[name] = [[key, dict(spellings[code])] for key, code in number.items()]
-    with open(folder / f"{segment_id}.columns.npz", "wb") as f:
-        np.savez(f, **arrays)
-    (folder / f"{segment_id}.values.json").write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+    return arrays, values
 
 
 @dataclass
@@ -83,11 +82,10 @@ class SegmentColumns:
     values: dict[str, list]                           # name -> [[key, {spelling: documents}], ...]
 
     @classmethod
-    def load(cls, folder: Path, segment_id: str) -> "SegmentColumns":
-        values = json.loads((folder / f"{segment_id}.values.json").read_text(encoding="utf-8"))
-        with np.load(folder / f"{segment_id}.columns.npz") as data:
-            facets = {name: (data[f"{name}_docs"], data[f"{name}_codes"]) for name in FACETS}
-            return cls(data["dates"], facets, values)
+    def of(cls, arrays: dict[str, np.ndarray], values: dict[str, list]) -> "SegmentColumns":
+        """From a segment's packed arrays (see `segment_columns`) and its values."""
+        facets = {name: (arrays[f"{name}_docs"], arrays[f"{name}_codes"]) for name in FACETS}
+        return cls(arrays["dates"], facets, values)
 
 
 # --- a process's value numbering ------------------------------------------------------------------------

@@ -36,11 +36,10 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.schema import SEARCHED_FIELDS
 from indexer.storage import columns as columns_mod
+from indexer.storage import packed
 
 FOLDER = "arrays"
-_POSTING_PARTS = ("keys", "key_starts", "starts", "ids", "weights", "occurrences", "position_starts", "positions")
-_PARTS = (*_POSTING_PARTS, "lengths", "totals", "idkeys", "idstarts", "iddocs")
-COLUMNS = "columns.npz"
+ARRAYS = "arrays"
 VALUES = "values.json"
 CATALOG = "catalog.json"
 
@@ -56,7 +55,7 @@ def _key(field: str, text: str) -> str:
 
 def segment_ids(shard_dir: Path) -> list[str]:
     """The ids of the segments that have files in a shard folder."""
-    return sorted(p.name.split(".")[0] for p in (shard_dir / FOLDER).glob("*.iddocs.npy"))
+    return sorted(p.name.split(".")[0] for p in (shard_dir / FOLDER).glob(f"*.{ARRAYS}"))
 
 
 def files_of(shard_dir: Path, segment_id: str) -> list[Path]:
@@ -116,9 +115,9 @@ class SegmentFilesWriter:
         parts["idkeys"] = np.frombuffer(b"".join(id_bytes), dtype=np.uint8)
         parts["idstarts"] = _starts(np.fromiter(map(len, id_bytes), dtype=np.int64, count=len(id_bytes)))
         parts["iddocs"] = np.array(order, dtype=np.int32)
-        for name, values in parts.items():
-            np.save(folder / f"{segment_id}.{name}.npy", values)
-        columns_mod.write_segment_columns(folder, segment_id, self.entries)
+        column_arrays, values = columns_mod.segment_columns(self.entries)
+        packed.write(folder / f"{segment_id}.{ARRAYS}", {**parts, **column_arrays})
+        (folder / f"{segment_id}.{VALUES}").write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
         (folder / f"{segment_id}.{CATALOG}").write_text(
             json.dumps(self.entries, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
@@ -195,7 +194,7 @@ class _SortedKeys:
 class SegmentFiles:
     """One segment's files, memory-mapped (columns and values read once, they are small)."""
 
-    def __init__(self, shard_dir: Path, segment_id: str, parts: dict[str, np.ndarray]):
+    def __init__(self, shard_dir: Path, segment_id: str, parts: dict[str, np.ndarray], values: dict):
         self.shard_dir = shard_dir
         self.segment_id = segment_id
         self._terms = _SortedKeys(parts["keys"], parts["key_starts"])
@@ -210,7 +209,7 @@ class SegmentFiles:
         self.documents = self.lengths.shape[1]
         self._articles = _SortedKeys(parts["idkeys"], parts["idstarts"])
         self._article_docs = parts["iddocs"]
-        self.columns = columns_mod.SegmentColumns.load(shard_dir / FOLDER, segment_id)
+        self.columns = columns_mod.SegmentColumns.of(parts, values)
         self.facet_numbers: dict[str, np.ndarray] = {}  # this process's value numbers (columns.py)
         self._catalog: list[dict] | None = None
         self._lock = threading.Lock()
@@ -219,10 +218,12 @@ class SegmentFiles:
     def load(cls, shard_dir: Path, segment_id: str) -> "SegmentFiles | None":
         """The segment's files, or None when it has none (a segment written by another tool)."""
         folder = shard_dir / FOLDER
-        paths = {name: folder / f"{segment_id}.{name}.npy" for name in _PARTS}
-        if not all(p.exists() for p in paths.values()):
+        try:
+            parts = packed.read(folder / f"{segment_id}.{ARRAYS}")
+            values = json.loads((folder / f"{segment_id}.{VALUES}").read_text(encoding="utf-8"))
+        except FileNotFoundError:
             return None
-        return cls(shard_dir, segment_id, {name: np.load(path, mmap_mode="r") for name, path in paths.items()})
+        return cls(shard_dir, segment_id, parts, values)
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's document numbers in the segment (ascending) and weights; empty if absent."""

@@ -14,6 +14,7 @@ words are.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -28,7 +29,9 @@ class TermCache:
     """Each term's live documents and BM25F scores in one generation, read once."""
 
     def __init__(self, generation: Generation):
-        self.generation = generation
+        # A weak reference: the generation holds this cache (per thread), and a cycle would
+        # keep a replaced generation alive until Python's next full collection.
+        self._generation = weakref.ref(generation)
         self.live = generation.live  # documents not deleted
         self.size = generation.size
         self._postings: OrderedDict = OrderedDict()
@@ -51,6 +54,10 @@ class TermCache:
                 _, (ids, _) = self._postings.popitem(last=False)
                 self._entries -= len(ids)
         return found
+
+    @property
+    def generation(self) -> Generation:
+        return self._generation()
 
     def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         g = self.generation

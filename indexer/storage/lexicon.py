@@ -119,6 +119,11 @@ class WordTable:
     def __len__(self) -> int:
         return len(self._starts) - 1
 
+    def __iter__(self):
+        blob, starts = self._blob, self._starts.tolist()
+        for i in range(len(starts) - 1):
+            yield bytes(blob[starts[i]:starts[i + 1]]).decode("utf-8")
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
@@ -135,7 +140,8 @@ class Lexicon:
     def __init__(self, words, counts, surfaces):
         self.words, self.surfaces = words, surfaces
         self.counts = np.asarray(counts, dtype=np.int64)
-        self._corrector = ListCorrector(words)
+        self._corrector: ListCorrector | None = None
+        self._corrector_lock = threading.Lock()
 
     def _index(self, folded: str) -> int | None:
         i = bisect_left(self.words, folded)
@@ -161,6 +167,13 @@ class Lexicon:
         return [(-int(counts[i]), self.words[start + int(i)]) for i in order]
 
     def near(self, folded: str, distance: int) -> list[str]:
+        with self._corrector_lock:
+            if self._corrector is None:
+                # Whoosh's corrector walks the words with thousands of bisections: over the
+                # mapped table each would decode its words again (26 ms a correction), over a
+                # list of str they run in C. So a process that corrects a query keeps the words
+                # as a list (about 70 bytes a word), read once.
+                self._corrector = ListCorrector(list(self.words) if isinstance(self.words, WordTable) else self.words)
         return [w for w in self._corrector.suggest(folded, limit=100, maxdist=distance, prefix=1) if w != folded]
 
     def items(self):

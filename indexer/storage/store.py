@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 from math import log
@@ -247,6 +248,24 @@ class Generation:
         }
 
 
+# Long-lived objects are frozen out of Python's full collections (a pause of 10-100 ms in some
+# search otherwise). A generation is freed by reference counting when the next one replaces
+# it; what cycles leave is collected at most every GC_EVERY seconds, not at every switch: a
+# live index publishes a generation every second or so.
+GC_EVERY = 30.0
+_last_collect = 0.0
+
+
+def _settle_garbage() -> None:
+    global _last_collect
+    now = time.monotonic()
+    if now - _last_collect >= GC_EVERY:
+        _last_collect = now
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+
+
 _NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0), 0)
 _NO_LENGTHS = np.zeros(0)
 
@@ -274,18 +293,13 @@ class IndexStore:
             return self._generation
         with self._lock:
             if stamp != self._stamp or self._generation is None:
-                # A generation's objects live as long as it is served: frozen, Python's full
-                # collections stop walking them (a 10-50 ms pause in some search). Unfrozen at
-                # the next switch, so that the old generation's objects can be collected.
-                gc.unfreeze()
                 self._generation = self._open()
                 self._stamp = stamp
                 # Segments no generation of ours lists any more: closed once unreferenced.
                 listed = {part.segment.id for part in self._generation.parts}
                 for segment_id in [s for s in self._segments if s not in listed]:
                     del self._segments[segment_id]
-                gc.collect()
-                gc.freeze()
+                _settle_garbage()
             return self._generation
 
     def _open(self) -> Generation:

@@ -189,7 +189,7 @@ def _finish_tasks(index_dir: str, tasks: list[dict], no_wait: bool) -> None:
         lock = ApplierLock(Path(index_dir))
         if lock.acquire():
             try:
-                Applier(index_dir).run(until_idle=True)
+                Applier(index_dir).run(until_idle=True, timeout=300)
             finally:
                 lock.release()
         tasks = [live.wait(index_dir, t["id"], timeout=300) for t in tasks]

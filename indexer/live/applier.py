@@ -70,16 +70,21 @@ class Applier:
 
     # --- the loop --------------------------------------------------------------------------------------
 
-    def run(self, stop: threading.Event | None = None, until_idle: bool = False) -> None:
+    def run(self, stop: threading.Event | None = None, until_idle: bool = False,
+            timeout: float | None = None) -> None:
         """Applies the journal as it grows until `stop` is set (or, with `until_idle`, until
-        nothing is left). The caller holds the applier lock (see `lock`)."""
+        nothing is left, or `timeout` seconds have passed: writes that wait for room stay in
+        the journal for the next run). The caller holds the applier lock (ApplierLock)."""
         self.recover()
         wait = 0.0
-        while not (stop is not None and stop.is_set()):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not (stop is not None and stop.is_set()) and not (deadline and time.monotonic() > deadline):
             try:
                 done = self.step()
-            except DiskFull as full:
-                self._note_waiting(str(full))
+            except (DiskFull, OSError) as error:  # the system's trouble, not the writes': they wait
+                reason = str(error) if isinstance(error, DiskFull) else f"waiting: {error}"
+                log.warning("writes wait: %s", reason)
+                self._note_waiting(reason)
                 wait = RETRY_AFTER_FULL_DISK
                 done = 0
             if not until_idle:
@@ -88,7 +93,7 @@ class Applier:
             if done:
                 wait = 0.0
                 continue
-            if until_idle and self.journal.last_seq() <= applied_seq(self.index_dir) and not self._unapplied():
+            if until_idle and not self._unapplied():
                 return
             if stop is not None:
                 stop.wait(max(wait, POLL))
@@ -138,15 +143,16 @@ class Applier:
     def step(self, max_records: int | None = None) -> int:
         """Applies the next batch; returns how many operations it applied (0: nothing to do).
 
-        A batch that fails for another reason than a full disk is tried again one record at
-        a time, and a record that fails alone is marked failed (it would block every write
-        behind it otherwise)."""
+        A full disk or another input/output error is the system's: the batch stays in the
+        journal and is tried again (DiskFull, OSError). A batch that fails for another reason
+        is tried again one record at a time, and a record that fails alone is marked failed
+        (it would block every write behind it otherwise)."""
         records = list(self._pending(limit=max_records))
         if not records:
             return 0
         try:
             return self._apply(records)
-        except DiskFull:
+        except (DiskFull, OSError):
             raise
         except Exception as error:  # noqa: BLE001 - one bad record must not stop the queue
             if len(records) > 1:

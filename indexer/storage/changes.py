@@ -12,7 +12,11 @@ from pathlib import Path
 from indexer.storage import whoosh_io
 from indexer.storage.generations import shard_dirs
 from indexer.storage.lexicon import LexiconBuilder
-from indexer.storage.shards import ShardSession, shard_of
+from indexer.storage.shards import ShardSession, ShardWriters, shard_of
+
+# From this many changes, each shard is written by a process of its own (as in a build): Whoosh
+# writes a segment in pure Python, one core a shard. Below it, forking costs more than it saves.
+PARALLEL_FROM = 24
 
 # A change: an article id and what becomes of it, (document, catalog entry) or None (deleted).
 Change = tuple[str, "tuple[dict, dict] | None"]
@@ -21,6 +25,18 @@ Change = tuple[str, "tuple[dict, dict] | None"]
 def apply_changes(folder: Path, shards: int, changes: list[Change], vocabulary: LexiconBuilder) -> None:
     """Writes `changes` (one per article id) into the generation at `folder`, counting the
     words of the articles put into `vocabulary`."""
+    if len(changes) >= PARALLEL_FROM and shards > 1:
+        writers = ShardWriters(folder, shards, fresh=False)
+        try:
+            for article_id, change in changes:
+                if change is None:
+                    writers.send(article_id, "delete", article_id)
+                else:
+                    writers.send(article_id, "update", change)
+            writers.commit(vocabulary)
+        finally:
+            writers.cancel()
+        return
     by_shard: dict[int, list[Change]] = {}
     for change in changes:
         by_shard.setdefault(shard_of(change[0], shards), []).append(change)

@@ -108,7 +108,7 @@ def dashboard():
     except IndexMissing:
         info = None
     response = current_app.make_response(
-        render_template("admin.html", info=info, job=current_job(_index_dir()),
+        render_template("admin.html", info=info, job=current_job(_index_dir()), live_status=live.status(_index_dir()),
                         archive=archive_sources(current_app.config["ARCHIVE"]),
                         tasks=live.recent_tasks(_index_dir(), TASKS_SHOWN), tasks_shown=TASKS_SHOWN,
                         task_labels={"kinds": TASK_KINDS, "states": TASK_STATES})

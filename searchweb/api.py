@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from indexer.errors import IndexMissing
+from indexer.live import pending_writes
 from indexer.search import get_article, suggest
 
 from .caching import by_generation, cacheable
@@ -59,6 +60,8 @@ def healthz():
                 "articles": info["articles"],
                 "generation": info["generation"],
                 "built_at": info.get("built_at"),
+                "segments": info["segments"],
+                "pending_writes": pending_writes(store().index_dir, info["journal_seq"]),
             }
         )
     response.headers["Cache-Control"] = "no-store"

@@ -187,6 +187,9 @@ SCHEMAS = {
             "articles": {"type": "integer", "minimum": 0},
             "generation": NULLABLE_STRING,
             "built_at": NULLABLE_STRING,
+            "segments": {"type": "integer", "minimum": 0, "description": "Segments of the live generation."},
+            "pending_writes": {"type": "integer", "minimum": 0,
+                               "description": "Pushed writes acknowledged and not yet searchable."},
         },
     },
 }

@@ -97,6 +97,41 @@ def recent_tasks(index_dir, limit: int = 20) -> list[dict]:
         ledger.close()
 
 
+def pending_writes(index_dir, applied: int) -> int:
+    """Writes acknowledged after journal record `applied` (failed ones included): cheap, for /healthz."""
+    return max(0, Journal(index_dir).last_seq() - applied)
+
+
+def status(index_dir) -> dict:
+    """The live index at a glance, for the admin page and /healthz: writes waiting to be
+    applied, whether an applier runs, the journal's size and last repairs, pushed articles."""
+    from indexer.live.applier import ApplierLock, FileLock, applied_seq
+    from indexer.live.merge import LOCK as MERGE_LOCK
+
+    index_dir = Path(index_dir)
+    journal = Journal(index_dir)
+    applied = applied_seq(index_dir)
+    ledger = Ledger(index_dir)
+    try:
+        pushed, deleted = ledger.pushed_count()
+        failed = len(ledger.failed_tasks(after=applied))
+    except sqlite3.Error:
+        pushed = deleted = None
+        failed = 0
+    finally:
+        ledger.close()
+    return {
+        "pending": max(0, journal.last_seq() - applied - failed),
+        "applied_through": applied,
+        "applier_running": ApplierLock(index_dir).held_elsewhere(),
+        "merging": FileLock(index_dir / MERGE_LOCK).held_elsewhere(),
+        "journal_bytes": journal.size(),
+        "journal_repairs": journal.repairs(limit=5),
+        "pushed_articles": pushed,
+        "pushed_deletions": deleted,
+    }
+
+
 def wait(index_dir, task_id: int, timeout: float = 60.0, poll: float = 0.05) -> dict:
     """The task once succeeded or failed, or as it stands after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -473,3 +473,18 @@ def test_an_id_holding_slashes_is_written_and_deleted_through_its_url(writer, in
     assert client.delete("/api/v1/admin/articles/2015/03/teletravail", headers=AUTH).status_code == 202
     ops = [op for record in Journal(index_dir).read() for op in record.payload["ops"]]
     assert [op.get("id") or op["article"]["id"] for op in ops] == ["2015/03/teletravail"] * 2
+
+
+def test_healthz_and_the_admin_page_say_how_many_writes_wait(writer, index_dir):
+    """With no applier running (the test client is no server), writes wait: /healthz counts
+    them, the admin page says so and says how to apply them."""
+    health = writer.get("/healthz").get_json()
+    assert health["pending_writes"] == 0 and health["segments"] >= 1
+    assert_accepted(writer.put("/api/v1/admin/articles/w1", json=ARTICLE, headers=AUTH), "put", ["w1"])
+    assert_accepted(writer.delete("/api/v1/admin/articles/103", headers=AUTH), "delete", ["103"])
+    assert writer.get("/healthz").get_json()["pending_writes"] == 2
+    log_in(writer)
+    page = re.sub(r"\s+", " ", writer.get("/admin").get_data(as_text=True))
+    assert "<dt>En attente</dt><dd>2 écritures</dd>" in page
+    assert "<dt>Applicateur</dt><dd>arrêté</dd>" in page
+    assert "aucun applicateur ne tourne" in page

@@ -250,7 +250,11 @@ class SegmentFiles:
 
     def field_lengths(self, field: str, docs: np.ndarray) -> np.ndarray:
         """The lengths of `field` in documents `docs` (local numbers), as Whoosh stores them."""
-        return LENGTH_OF_CODE[self.lengths[_FIELD_NUMBER[field]][docs]]
+        return LENGTH_OF_CODE[self.length_codes(field, docs)]
+
+    def length_codes(self, field: str, docs: np.ndarray) -> np.ndarray:
+        """Whoosh's one-byte codes of those lengths."""
+        return self.lengths[_FIELD_NUMBER[field]][docs]
 
     def total(self, field: str) -> float:
         return float(self.totals[_FIELD_NUMBER[field]])

@@ -28,7 +28,7 @@ from indexer.errors import ArchiveSearchError, IndexMissing
 from indexer.storage import generations, whoosh_io
 from indexer.storage.columns import Columns
 from indexer.storage.lexicon import Vocabulary
-from indexer.storage.segments import SegmentFiles
+from indexer.storage.segments import LENGTH_OF_CODE, SegmentFiles
 
 T = TypeVar("T")
 
@@ -50,7 +50,7 @@ class OpenedSegment:
     It also remembers the terms searches looked up in it: a live index publishes a generation
     every second or so, and each new generation then looks up a term only in its new segments."""
 
-    TERMS_KEPT = 4096  # terms remembered per segment
+    POSTINGS_KEPT = 1_000_000  # postings remembered per segment (their length codes: 1 byte each)
 
     def __init__(self, shard_dir: Path, schema, whoosh_segment):
         self.id = whoosh_segment.segment_id()
@@ -61,11 +61,12 @@ class OpenedSegment:
         self._reader = whoosh_io.segment_reader(shard_dir, schema, whoosh_segment)
         self._lock = threading.Lock()  # the reader reads through one file object
         self._terms: OrderedDict = OrderedDict()
+        self._postings_kept = 0
         self._terms_lock = threading.Lock()
 
     def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The term's document numbers and weights in this segment (slices of the mapped
-        arrays), and their `field` lengths."""
+        arrays), and the codes of their `field` lengths (segments.LENGTH_OF_CODE decodes them)."""
         key = (field, text)
         with self._terms_lock:
             found = self._terms.get(key)
@@ -73,11 +74,13 @@ class OpenedSegment:
                 self._terms.move_to_end(key)
                 return found
         ids, weights = self.files.postings(field, text)
-        found = (ids, weights, self.files.field_lengths(field, ids) if len(ids) else _NO_LENGTHS)
+        found = (ids, weights, self.files.length_codes(field, ids))
         with self._terms_lock:
             self._terms[key] = found
-            if len(self._terms) > self.TERMS_KEPT:
-                self._terms.popitem(last=False)
+            self._postings_kept += len(ids)
+            while self._postings_kept > self.POSTINGS_KEPT and len(self._terms) > 1:
+                _, (dropped, _, _) = self._terms.popitem(last=False)
+                self._postings_kept -= len(dropped)
         return found
 
     def stored_fields(self, docnum: int) -> dict:
@@ -166,7 +169,7 @@ class Generation:
             return _NO_POSTINGS
         ids = np.concatenate(id_parts)
         weights = np.concatenate(weight_parts).astype(np.float64)
-        lengths = np.concatenate(length_parts)
+        lengths = LENGTH_OF_CODE[np.concatenate(length_parts)]
         live = self.live[ids]
         if not live.all():
             ids, weights, lengths = ids[live], weights[live], lengths[live]
@@ -267,7 +270,6 @@ def _settle_garbage() -> None:
 
 
 _NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0), 0)
-_NO_LENGTHS = np.zeros(0)
 
 
 class IndexStore:

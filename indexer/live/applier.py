@@ -166,10 +166,17 @@ class Applier:
     def _pending(self, limit: int | None = None):
         """The journal's records after the live generation's, but those of failed tasks,
         up to a batch's size."""
-        failed = self.ledger.failed_tasks(after=applied_seq(self.index_dir))
+        applied = applied_seq(self.index_dir)
+        last = self.journal.tail_seq()
+        if last is None:  # waits for an append in progress; cuts a torn one off
+            self.journal.repair()
+            last = self.journal.last_seq()
+        if last <= applied:
+            return  # the idle case, twenty times a second: two small reads
+        failed = self.ledger.failed_tasks(after=applied)
         ops = 0
         count = 0
-        for record in self.journal.read(after=applied_seq(self.index_dir), limit_bytes=BATCH_BYTES):
+        for record in self.journal.read(after=applied, limit_bytes=BATCH_BYTES):
             if record.seq in failed:
                 continue
             yield record

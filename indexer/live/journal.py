@@ -245,6 +245,15 @@ class Journal:
                 if limit_bytes is not None and read >= limit_bytes:
                     return
 
+    def tail_seq(self) -> int | None:
+        """The sequence number of the record that ends the journal, read from its end (0 when
+        empty); None when the last file does not end with a sound record (an append in
+        progress, or a torn one: `repair` tells them apart)."""
+        files = self.files()
+        if not files:
+            return 0
+        return _last_seq(files[-1])
+
     def last_seq(self) -> int:
         """The sequence number of the last sound record (0 for an empty journal)."""
         for path in reversed(self.files()):

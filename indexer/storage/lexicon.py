@@ -184,16 +184,30 @@ class Lexicon:
 class Vocabulary:
     """What the search reads: a generation's lexicon arrays and, laid over them, its delta."""
 
-    def __init__(self, layers: list[Lexicon]):
-        self.layers = layers
+    def __init__(self, layers: list[Lexicon], delta: bytes | None = None):
+        self._layers = layers
+        self._delta = delta  # the delta's JSON, parsed on first use
 
     @classmethod
     def load(cls, folder: Path) -> "Vocabulary":
-        layers = [_arrays(folder)]
-        delta = _delta(folder)
-        if delta is not None:
-            layers.append(delta)
-        return cls(layers)
+        """The arrays (mapped, shared between generations) and the delta's bytes: read now, as
+        the generation's folder may go while a request still reads it; parsed when a search
+        first needs the vocabulary (most do not)."""
+        try:
+            delta = (folder / DELTA).read_bytes()
+        except FileNotFoundError:
+            delta = None
+        return cls([_arrays(folder)], delta)
+
+    @property
+    def layers(self) -> list[Lexicon]:
+        if self._delta is not None:
+            entries = json.loads(self._delta.decode("utf-8"))
+            words = sorted(entries)
+            self._layers = self._layers + [Lexicon(words, [entries[w][0] for w in words],
+                                                   [entries[w][1] for w in words])]
+            self._delta = None
+        return self._layers
 
     def count(self, folded: str) -> int:
         return sum(layer.count(folded) for layer in self.layers)
@@ -264,11 +278,3 @@ def _arrays(folder: Path) -> Lexicon:
             _OPENED[key] = found
         return found
 
-
-def _delta(folder: Path) -> Lexicon | None:
-    try:
-        entries = json.loads((folder / DELTA).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    words = sorted(entries)
-    return Lexicon(words, [entries[w][0] for w in words], [entries[w][1] for w in words])

@@ -261,7 +261,7 @@ def merge(index_dir, parent):
     """
     import signal
 
-    from indexer.live.applier import FileLock
+    from indexer.locks import FileLock
     from indexer.live.merge import LOCK, run
 
     if parent is not None:  # started by the applier: ends with it

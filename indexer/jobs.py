@@ -9,7 +9,6 @@ requests can never both start a build.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -21,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from indexer.errors import IndexBusy
+from indexer.locks import FileLock
 from indexer.storage.generations import write_atomic
 
 LOCK = "build.lock"
@@ -33,39 +33,26 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class BuildLock:
-    """Exclusive, non-blocking, released by the kernel when its holder dies."""
+class BuildLock(FileLock):
+    """One build at a time on an index: taken without waiting, IndexBusy (with the running
+    job) when another build holds it."""
 
     def __init__(self, index_dir: Path, fd: int | None = None):
-        self.path = Path(index_dir) / LOCK
+        super().__init__(Path(index_dir) / LOCK)
         self.fd = fd  # an inherited, already locked descriptor
 
-    def acquire(self) -> "BuildLock":
+    def acquire(self, wait: bool = False) -> "BuildLock":
         if self.fd is not None:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        if not super().acquire(wait):
             job = _holder_job(self.path.parent)
             if job is not None:
                 raise _busy(job) from None
             raise IndexBusy("another build is running on this index; try again when it is done") from None
-        self.fd = fd
         return self
 
-    def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing the last descriptor drops the flock
-            self.fd = None
-
-    def __enter__(self):
+    def __enter__(self) -> "BuildLock":
         return self.acquire()
-
-    def __exit__(self, *exc):
-        self.release()
 
 
 def _busy(job: dict) -> IndexBusy:
@@ -87,17 +74,7 @@ def _holder_job(index_dir: Path, wait: float = 2.0) -> dict | None:
 
 
 def lock_is_free(index_dir: Path) -> bool:
-    path = Path(index_dir) / LOCK
-    if not path.exists():
-        return True
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
+    return not (Path(index_dir) / LOCK).exists() or not FileLock(Path(index_dir) / LOCK).held_elsewhere()
 
 
 def current_job(index_dir) -> dict | None:

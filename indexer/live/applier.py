@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from indexer.errors import ArchiveSearchError
+from indexer.locks import FileLock
 from indexer.live.documents import from_record
 from indexer.live.journal import Journal, Record
 from indexer.live import merge
@@ -327,40 +328,6 @@ def _versions() -> tuple[str, str]:
 def _now() -> str:
     from indexer.jobs import now_iso
     return now_iso()
-
-
-class FileLock:
-    """An exclusive fcntl lock on a file, which the kernel drops when its holder dies."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.fd: int | None = None
-
-    def acquire(self, wait: bool = False) -> bool:
-        import fcntl
-        import os
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self.fd = fd
-        return True
-
-    def release(self) -> None:
-        import os
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-    def held_elsewhere(self) -> bool:
-        """Whether another process holds the lock (checked without keeping it)."""
-        if self.acquire():
-            self.release()
-            return False
-        return True
 
 
 class ApplierLock(FileLock):

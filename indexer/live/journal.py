@@ -24,7 +24,6 @@ records the last one it has applied (see applier.py), so each write is applied o
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -36,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import ArchiveSearchError
+from indexer.locks import FileLock
+from indexer.storage.generations import fsync_dir
 
 log = logging.getLogger("archive_search.journal")
 
@@ -129,10 +130,10 @@ class Journal:
         finally:
             os.close(fd)
         if new:
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
 
     def _locked(self):
-        return _FileLock(self.folder / LOCK)
+        return FileLock(self.folder / LOCK)
 
     def _tail_file(self) -> tuple[Path | None, int]:
         """The last file and the last sequence number written; a torn tail is cut off first.
@@ -349,28 +350,3 @@ def _parse(data: bytes, pos: int, after: int = -1) -> tuple[Record | None, int] 
         return Record(seq, json.loads(payload.decode("utf-8"))), end
     except (zlib.error, ValueError):
         return None
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class _FileLock:
-    """An exclusive fcntl lock, released by the kernel if its holder dies."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd: int | None = None
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)  # closing drops the lock
-        self.fd = None

@@ -20,7 +20,6 @@ files never change either: a new generation hard-links those it keeps from the l
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import zlib
 from pathlib import Path
 
 from indexer.errors import ArchiveSearchError, BuildRefused
+from indexer.locks import FileLock
 
 CURRENT = "CURRENT"
 PREFIX = "gen-"
@@ -112,12 +112,13 @@ def fsync_tree(folder: Path) -> None:
 def link_tree(source: Path, target: Path) -> None:
     """`target` as a copy of `source` made of hard links (folders are made, files linked):
     a generation's files never change, so the next one may share them. Whoosh's write locks
-    are left out: each generation's writer takes its own."""
+    are left out (each generation's writer takes its own), and so are the manifest and the
+    metadata, which every generation writes anew."""
     target.mkdir()
     for path in source.iterdir():
         if path.is_dir():
             link_tree(path, target / path.name)
-        elif not path.name.endswith("WRITELOCK") and path.name != MANIFEST:
+        elif not path.name.endswith("WRITELOCK") and path.name not in (MANIFEST, META):
             os.link(path, target / path.name)
 
 
@@ -140,26 +141,12 @@ def write_atomic(path: Path, text: str) -> None:
     fsync_dir(path.parent)
 
 
-class WriterLock:
+class WriterLock(FileLock):
     """Held by whoever publishes a generation (a build's last step, the live applier, a merge):
-    one writer at a time, so each new generation starts from the one it replaces. An fcntl
-    lock: the kernel drops it when its holder dies."""
+    one writer at a time, so each new generation starts from the one it replaces."""
 
     def __init__(self, index_dir: Path):
-        self.path = Path(index_dir) / WRITER_LOCK
-        self.fd: int | None = None
-
-    def __enter__(self) -> "WriterLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        self.fd = fd
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        super().__init__(Path(index_dir) / WRITER_LOCK)
 
 
 def publish(index_dir: Path, building: Path, known: dict | None = None) -> str:

@@ -28,8 +28,9 @@ from indexer.errors import ArchiveSearchError, BuildRefused
 from indexer.jobs import BuildLock, JobRecorder, now_iso
 from indexer.live.documents import from_record
 from indexer.live.ledger import Ledger
-from indexer.sources import open_source, unique
-from indexer.sources.quotes import QUOTES_VERSION, extract_sources
+from indexer.ingest import prepare
+from indexer.sources import open_source
+from indexer.sources.quotes import QUOTES_VERSION
 from indexer.storage import generations, shards
 from indexer.storage.changes import apply_changes, live_articles
 from indexer.storage.lexicon import LexiconBuilder, Vocabulary
@@ -199,30 +200,6 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             generations.remove_unfinished(index_dir, building.name)
     report.seconds = time.monotonic() - started
     return report
-
-
-def prepare(article: Article, old_entry: dict | None) -> tuple[dict, tuple[dict, dict] | None]:
-    """The catalog entry of an article, and what a shard writes of it: (document, entry), or
-    None when `old_entry` shows the same content (nothing to analyse again; its quoted
-    sources are reused too: finding them is the costliest step of reading an archive)."""
-    content = article.content_hash()
-    if old_entry is not None and old_entry.get("hash") == content:
-        return old_entry, None
-    article.sources = unique(article.sources + extract_sources(article.body, article.body_html))
-    entry = {"id": article.id, "hash": content, "date": article.date, "author": article.author,
-             "tags": article.tags, "categories": article.categories, "sources": article.sources}
-    return entry, (document(article), entry)
-
-
-def document(article: Article) -> dict:
-    """An article as the schema indexes and stores it (indexer/schema.py)."""
-    return {
-        "id": article.id, "url": article.url, "title": article.title, "body": article.body,
-        "tags": "\n".join(article.tags), "categories": "\n".join(article.categories),
-        "sources": "\n".join(article.sources),
-        "date": article.date, "author": article.author, "tag_list": article.tags,
-        "category_list": article.categories, "source_list": article.sources,
-    }
 
 
 def _skip(report: BuildReport, recorder: JobRecorder, skipped: Skipped) -> None:

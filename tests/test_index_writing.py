@@ -14,7 +14,7 @@ from whoosh.fields import TEXT
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import spelling, words
-from indexer.build import document as _document
+from indexer.ingest import document as _document
 from indexer.storage.lexicon import LexiconBuilder
 from indexer.analysis import term_positions
 from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema

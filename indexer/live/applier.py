@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from indexer.errors import ArchiveSearchError
+from indexer.ingest import prepare
 from indexer.locks import FileLock
 from indexer.live.documents import from_record
 from indexer.live.journal import Journal, Record
@@ -195,7 +196,6 @@ class Applier:
                 last.pop(article_id, None)
                 last[article_id] = op
         # Quoted sources and hashes: the costly part, done before taking the writer lock.
-        from indexer.build import prepare  # the build and the applier prepare articles alike
         changes = [(i, prepare(from_record(op["article"]), None)[1] if op["op"] == "put" else None)
                    for i, op in last.items()]
         tasks = [_task(r) for r in records]

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.ingest import document
 from indexer.storage import generations, segments, whoosh_io
 from indexer.storage.shards import SEGMENT_DOCS, ShardSession
 from indexer.storage.store import Generation
@@ -116,7 +117,6 @@ def merge_once(index_dir: Path) -> Merge | None:
 def _write_merged(generation: Generation, chosen: Merge, staging: Path) -> list[tuple[str, int]]:
     """Writes the chosen segments' live documents as one segment in `staging`; returns where
     each of its documents came from, (segment id, document number), in its order."""
-    from indexer.build import document  # the build's own view of an article as a document
     from indexer.live.documents import from_record
 
     wanted = set(chosen.segment_ids)

@@ -172,10 +172,9 @@ class Columns:
                 dictionary = cls._dictionaries[name]
                 docs, ids = [], []
                 for segment, offset in parts:
-                    local_docs, codes = segment.columns.facets[name]
-                    numbers = _numbers(segment, name, dictionary)
+                    local_docs, _ = segment.columns.facets[name]
                     docs.append(local_docs + np.int32(offset))
-                    ids.append(numbers[codes] if len(codes) else codes)
+                    ids.append(_numbers(segment, name, dictionary))
                 facets[name] = FacetColumn(
                     dictionary,
                     np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
@@ -203,8 +202,11 @@ class Columns:
 
 
 def _numbers(segment, name: str, dictionary: FacetDictionary) -> np.ndarray:
-    """A segment's value codes -> the process's numbers, worked out once per segment."""
+    """The process's value numbers of a segment's (document, value) pairs, worked out once per
+    segment (a generation puts them end to end)."""
     found = segment.facet_numbers.get(name)
     if found is None:
-        found = segment.facet_numbers[name] = dictionary.numbers(segment.columns.values[name])
+        codes = segment.columns.facets[name][1]
+        numbers = dictionary.numbers(segment.columns.values[name])
+        found = segment.facet_numbers[name] = numbers[codes] if len(codes) else codes.astype(np.int32)
     return found

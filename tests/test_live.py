@@ -386,3 +386,12 @@ def test_damage_to_a_shared_segment_is_repaired_from_the_sources_and_the_pushed_
     assert repaired.name != generation.name and repaired.articles == 41
     assert _total(index_dir, "dugong") == 1
     assert not any(p.stat().st_nlink > 1 for p in repaired.folder.rglob("*.seg"))  # all written anew
+
+
+def test_did_you_mean_never_suggests_a_word_only_deleted_articles_held(index_dir):
+    live.put(index_dir, [_article("w1", "Les wapitis du nord")])
+    _apply(index_dir)
+    assert search(IndexStore(index_dir), SearchRequest(q="wapitos"))["suggestion"] == "wapitis"
+    live.delete(index_dir, ["w1"])
+    _apply(index_dir)
+    assert search(IndexStore(index_dir), SearchRequest(q="wapitos"))["suggestion"] is None

@@ -12,6 +12,7 @@ from indexer.schema import SEARCHED_FIELDS
 from indexer.storage.store import Generation
 
 MIN_WORD = 3
+CANDIDATES = 5  # nearest words tried, most used first
 
 
 def correct_query(generation: Generation, q: str) -> str | None:
@@ -23,7 +24,9 @@ def correct_query(generation: Generation, q: str) -> str | None:
         if (_is_syntax(text, start, end, word) or len(folded) < MIN_WORD or folded.isdigit()
                 or folded in FOLDED_STOP_WORDS or _in_index(generation, word)):
             continue
-        better = generation.lexicon.nearest(folded)
+        # The lexicon also remembers words of articles since deleted: a correction must find some.
+        better = next((w for w in generation.lexicon.nearest(folded)[:CANDIDATES]
+                       if _in_index(generation, generation.lexicon.surface(w))), None)
         if better is not None:
             out += [text[last:start], generation.lexicon.surface(better)]
             last = end

@@ -230,14 +230,14 @@ class Vocabulary:
                 found[word] -= negative
         return [w for w, _ in sorted(found.items(), key=lambda item: (-item[1], item[0]))[:limit]]
 
-    def nearest(self, folded: str) -> str | None:
-        """The word nearest in edit distance (1, else 2 for longer words), then the most used."""
+    def nearest(self, folded: str) -> list[str]:
+        """The words nearest in edit distance (1, else 2 for longer words), most used first."""
         maxdist = 1 if len(folded) <= 4 else 2
         for distance in range(1, maxdist + 1):
             candidates = {w for layer in self.layers for w in layer.near(folded, distance)}
             if candidates:
-                return max(candidates, key=lambda w: (self.count(w), w))
-        return None
+                return sorted(candidates, key=lambda w: (self.count(w), w), reverse=True)
+        return []
 
     def delta_size(self) -> int:
         return len(self.layers[1].words) if len(self.layers) > 1 else 0

@@ -395,3 +395,22 @@ def test_did_you_mean_never_suggests_a_word_only_deleted_articles_held(index_dir
     live.delete(index_dir, ["w1"])
     _apply(index_dir)
     assert search(IndexStore(index_dir), SearchRequest(q="wapitos"))["suggestion"] is None
+
+
+def test_a_merge_reads_its_segments_although_their_generation_is_removed_meanwhile(index_dir, monkeypatch):
+    from indexer.live import merge
+
+    monkeypatch.setattr(merge, "FACTOR", 4)
+    _push_one_by_one(index_dir, 4)
+    real_write = merge._write_merged
+
+    def write_after_the_generation_went(generation, chosen, staging):
+        for _ in range(3):  # the applier publishes on and removes the generation the merge read
+            live.put(index_dir, [_article("other", "Un autre manchot")])
+            Applier(index_dir).step()
+        assert not generation.folder.exists()
+        return real_write(generation, chosen, staging)
+
+    monkeypatch.setattr(merge, "_write_merged", write_after_the_generation_went)
+    assert merge.merge_once(index_dir) is not None
+    assert _total(index_dir, "manchot") == 5

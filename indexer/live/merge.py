@@ -94,12 +94,16 @@ def merge_once(index_dir: Path) -> Merge | None:
         live = generations.read_current(index_dir)
         if live is None:
             return None
-        # Opened under the lock: its segments' readers keep their files open from now on,
-        # whatever happens to this generation's folder.
+        # Opened under the lock: its segments' readers keep their files open from now on, and
+        # the chosen segments' catalogs are read now, whatever happens to this generation's
+        # folder once the lock is released (the applier removes old generations).
         generation = Generation(index_dir / live)
-    chosen = plan(shard_segments(generation.folder, generation.shards))
-    if chosen is None:
-        return None
+        chosen = plan(shard_segments(generation.folder, generation.shards))
+        if chosen is None:
+            return None
+        for part in generation.parts:
+            if part.segment.id in chosen.segment_ids:
+                part.files.catalog(part.shard)
     log.info("merging %d segments of shard %d (%s)", len(chosen.segment_ids), chosen.shard, chosen.why)
     staging = index_dir / f"{MERGING_PREFIX}{secrets.token_hex(4)}"
     try:

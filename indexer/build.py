@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,9 @@ from indexer.sources import open_source
 from indexer.sources.quotes import QUOTES_VERSION
 from indexer.storage import generations, shards
 from indexer.storage.changes import apply_changes, live_articles
+from indexer.storage import whoosh_io
 from indexer.storage.lexicon import LexiconBuilder, Vocabulary
-from indexer.storage.store import Generation
+from indexer.storage.segments import SegmentFiles
 
 # A build that would replace the live index by one this much smaller is refused:
 # it is far more likely a truncated export than a real deletion of most articles.
@@ -107,27 +109,22 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
     total = sum(r.total for r in readers)
     report = BuildReport(generation="")
 
-    live = _reusable(index_dir) if incremental else None
     live_count = _live_count(index_dir)
-    # An incremental build reuses the live shards, so it keeps their number.
-    shard_count = live.shards if live is not None else (shard_count or shards.default_shards())
-    old = live.catalog() if live is not None else {}
-
     ledger = Ledger(index_dir)
     if forget_pushed:
         ledger.forget_pushed()
     pushed, pushed_seq = ledger.snapshot()
 
     building = index_dir / f"{generations.BUILDING_PREFIX}{secrets.token_hex(4)}"
-    known: dict = {}
     try:
         building.mkdir()
-        if live is not None:
-            for path in generations.shard_dirs(live.folder, shard_count):
-                generations.link_tree(path, building / path.name)
-            known = generations.known_checksums(live.folder)
+        base = _start_from_live(index_dir, building) if incremental else None
+        # An incremental build reuses the live shards, so it keeps their number.
+        shard_count = base.shards if base is not None else (shard_count or shards.default_shards())
+        old = base.catalog if base is not None else {}
+        known = base.known if base is not None else {}
         catalog: dict[str, dict] = {}
-        writers = shards.ShardWriters(building, shard_count, fresh=live is None, lock_fd=lock_fd)
+        writers = shards.ShardWriters(building, shard_count, fresh=base is None, lock_fd=lock_fd)
         try:
             def add(article: Article) -> None:
                 entry, change = prepare(article, old.get(article.id))
@@ -165,7 +162,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             recorder.progress(processed, processed, force=True)
             if progress:
                 progress(processed, processed)
-            vocabulary = LexiconBuilder(Vocabulary.load(live.folder) if live is not None else None)
+            vocabulary = LexiconBuilder(base.vocabulary if base is not None else None)
             writers.commit(vocabulary)
         finally:
             writers.cancel()
@@ -224,22 +221,56 @@ def _live_count(index_dir: Path) -> int:
         return 0
 
 
-def _reusable(index_dir: Path) -> Generation | None:
-    """The live generation, when an incremental build may start from it: its analysis and
-    layout match this code's, its files are sound and its shards hold few segments; else
-    None (a full build: damage is never carried into a new generation)."""
-    live = generations.read_current(index_dir)
-    if not live:
-        return None
-    folder = index_dir / live
+@dataclass
+class _Base:
+    """The live generation an incremental build starts from, its shards hard-linked into the
+    build's folder (so that the live index may move on meanwhile)."""
+
+    shards: int
+    known: dict              # checksums of the linked files (generations.known_checksums)
+    catalog: dict[str, dict]  # article id -> catalog entry of its live documents
+    vocabulary: Vocabulary
+
+
+def _start_from_live(index_dir: Path, building: Path) -> _Base | None:
+    """Links the live generation's shards into `building` when an incremental build may start
+    from it: its analysis and layout match this code's, its files are sound and its shards
+    hold few segments; else None, and `building` is left empty (a full build: damage is never
+    carried into a new generation)."""
+    with generations.WriterLock(index_dir):  # the live generation stays while it is linked
+        generations.remove_never_live(index_dir)
+        live = generations.read_current(index_dir)
+        if not live:
+            return None
+        folder = index_dir / live
+        try:
+            meta = generations.read_meta(folder)
+            if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
+                    or meta.get("layout") != generations.LAYOUT or not meta.get("shards")):
+                return None
+            for path in generations.shard_dirs(folder, meta["shards"]):
+                generations.link_tree(path, building / path.name)
+            known = generations.known_checksums(folder)
+            vocabulary = Vocabulary.load(folder)
+        except (OSError, ValueError):
+            _unlink_shards(building)
+            return None
+    shard_paths = generations.shard_dirs(building, meta["shards"])
     try:
-        meta = generations.read_meta(folder)
-        if (meta.get("analyzer") != ANALYZER_VERSION or meta.get("quotes") != QUOTES_VERSION
-                or meta.get("layout") != generations.LAYOUT or not meta.get("shards")):
-            return None
-        generations.verify(folder)
-        if any(shards.too_many_segments(p) for p in generations.shard_dirs(folder, meta["shards"])):
-            return None
-        return Generation(folder)
-    except (OSError, ValueError, ArchiveSearchError):
+        generations.verify_linked(building, known)
+        if any(shards.too_many_segments(p) for p in shard_paths):
+            raise ValueError("too many segments")
+        catalog = {}
+        for path in shard_paths:
+            for segment in whoosh_io.read_toc(path).segments:
+                entries = SegmentFiles.load(path, segment.segment_id()).catalog(path)
+                catalog.update((e["id"], e) for n, e in enumerate(entries) if not segment.is_deleted(n))
+    except (OSError, ValueError, AttributeError, ArchiveSearchError):
+        _unlink_shards(building)
         return None
+    return _Base(meta["shards"], known, catalog, vocabulary)
+
+
+def _unlink_shards(building: Path) -> None:
+    for path in building.iterdir():
+        shutil.rmtree(path, ignore_errors=True)

@@ -218,7 +218,9 @@ class Applier:
                     self.ledger.lay(db, record.seq, record.payload["ops"])
                 self.ledger.set_state(db, tasks, "succeeded")
                 self.ledger.prune(db)
-            generations.remove_old_generations(self.index_dir)
+        # After the lock: the next batch need not wait for unlinking (it keeps the live
+        # generation and its fallback, whatever a writer publishes meanwhile).
+        generations.remove_old_generations(self.index_dir)
         self.journal.discard_through(min(records[-1].seq, self.ledger.laid_through()))
         self.applied += len(changes)
         return len(changes)

@@ -25,6 +25,7 @@ import os
 import shutil
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from indexer.errors import ArchiveSearchError, BuildRefused
@@ -47,11 +48,17 @@ KEEP_PREVIOUS = 1
 
 
 def new_generation_name(index_dir: Path) -> str:
-    """`gen-000042-20261129T001500`: a sequence number (so names sort in publication order even
-    within one second), then the time for people reading the folder. Called under the writer lock."""
-    numbers = [int(p.name.split("-")[1]) for p in index_dir.iterdir()
-               if p.name.startswith(PREFIX) and p.name.split("-")[1].isdigit()]
-    return f"{PREFIX}{max(numbers, default=0) + 1:06d}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+    """`gen-000000000042-20261129T001500`: a sequence number (generations are ordered by it: a
+    live index publishes one every second or so), then the time for people reading the folder.
+    Called under the writer lock."""
+    numbers = [sequence(p.name) for p in index_dir.iterdir() if p.name.startswith(PREFIX)]
+    return f"{PREFIX}{max(numbers, default=0) + 1:012d}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+
+
+def sequence(name: str) -> int:
+    """A generation's sequence number (0 for a name that has none)."""
+    part = name[len(PREFIX):].split("-", 1)[0]
+    return int(part) if part.isdigit() else 0
 
 
 def read_current(index_dir: Path) -> str | None:
@@ -68,7 +75,7 @@ def published(index_dir: Path) -> list[str]:
         return []
     names = [p.name for p in index_dir.iterdir()
              if p.name.startswith(PREFIX) and (p / META).is_file()]
-    return sorted(names, reverse=True)
+    return sorted(names, key=lambda n: (sequence(n), n), reverse=True)
 
 
 def shard_dirs(folder: Path, shards: int) -> list[Path]:
@@ -96,17 +103,30 @@ def fsync_tree(folder: Path) -> None:
     """Flushes every new file of a generation (its shards' too) and the folders themselves:
     Whoosh never calls fsync, and a generation must survive a power cut once CURRENT
     points to it. A file with other links came from a published generation, which was
-    flushed before it went live."""
-    for path in folder.iterdir():
-        if path.is_dir():
-            fsync_tree(path)
-        elif path.is_file() and path.stat().st_nlink == 1:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    fsync_dir(folder)
+    flushed before it went live. The flushes run side by side: the filesystem commits
+    them together, where one after the other each waits for the disk (2-3 ms each, a
+    dozen a live write)."""
+    paths = []
+
+    def walk(current: Path) -> None:
+        for path in current.iterdir():
+            if path.is_dir():
+                walk(path)
+            elif path.is_file() and path.stat().st_nlink == 1:
+                paths.append(path)
+        paths.append(current)
+
+    walk(folder)
+    with ThreadPoolExecutor(max_workers=min(16, len(paths))) as pool:
+        list(pool.map(_fsync, paths))
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def link_tree(source: Path, target: Path) -> None:
@@ -123,11 +143,7 @@ def link_tree(source: Path, target: Path) -> None:
 
 
 def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(folder)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -174,20 +190,39 @@ def fallbacks(index_dir: Path, live: str | None) -> list[str]:
     names = [n for n in published(index_dir) if n != live]
     if live is None:
         return names
-    return [n for n in names if n < live] + [n for n in names if n > live]
+    return ([n for n in names if sequence(n) < sequence(live)]
+            + [n for n in names if sequence(n) > sequence(live)])
 
 
 def remove_old_generations(index_dir: Path) -> None:
-    """Removes generations older than the fallback, and temporary files of dead writers.
-    Called under the writer lock (a generation's files live on where the next one links them)."""
+    """Removes generations older than the fallback (their files live on where newer ones link
+    them), and temporary files writers left more than a minute ago. Safe without the writer
+    lock: it never touches a generation newer than the live one, which may be being
+    published (`remove_never_live` does, under the lock)."""
     live = read_current(index_dir)
-    keep = {live} if live else set()
-    keep.update(fallbacks(index_dir, live)[:KEEP_PREVIOUS])
+    if live is None:
+        return
+    keep = {live, *fallbacks(index_dir, live)[:KEEP_PREVIOUS]}
+    stale = time.time() - 60
     for path in index_dir.iterdir():
-        if path.name.startswith(PREFIX) and path.name not in keep:
+        if path.name.startswith(PREFIX) and path.name not in keep and sequence(path.name) < sequence(live):
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".") and path.name.endswith(".tmp"):
-            path.unlink(missing_ok=True)
+            try:
+                if path.stat().st_mtime < stale:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def remove_never_live(index_dir: Path) -> None:
+    """Removes generations newer than the live one: their writer died between renaming the
+    folder and switching CURRENT. Called under the writer lock (then nobody is publishing)."""
+    live = read_current(index_dir)
+    for path in index_dir.iterdir():
+        if path.name.startswith(PREFIX) and (live is None or sequence(path.name) > sequence(live)):
+            if live is not None or not (path / META).is_file():
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def remove_unfinished(index_dir: Path, prefix: str) -> None:
@@ -255,6 +290,16 @@ def known_checksums(folder: Path) -> dict:
             continue
         known[(st.st_dev, st.st_ino)] = entry
     return known
+
+
+def verify_linked(folder: Path, known: dict) -> None:
+    """Raises CorruptGeneration unless every file of `folder` that is a link to a file in
+    `known` (`known_checksums` of the generation it was linked from) has its size and CRC-32."""
+    for path in _files(folder):
+        st = path.stat()
+        entry = known.get((st.st_dev, st.st_ino))
+        if entry is not None and (st.st_size != entry[0] or _crc32(path) != entry[1]):
+            raise CorruptGeneration(f"{folder.name}: {path.relative_to(folder)} is damaged (checksum mismatch)")
 
 
 def verify(folder: Path, checksums: bool = True, verified: set | None = None) -> None:

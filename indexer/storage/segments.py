@@ -194,7 +194,7 @@ class _SortedKeys:
 class SegmentFiles:
     """One segment's files, memory-mapped (columns and values read once, they are small)."""
 
-    def __init__(self, shard_dir: Path, segment_id: str, parts: dict[str, np.ndarray], values: dict):
+    def __init__(self, shard_dir: Path, segment_id: str, parts: dict[str, np.ndarray]):
         self.shard_dir = shard_dir
         self.segment_id = segment_id
         self._terms = _SortedKeys(parts["keys"], parts["key_starts"])
@@ -209,7 +209,8 @@ class SegmentFiles:
         self.documents = self.lengths.shape[1]
         self._articles = _SortedKeys(parts["idkeys"], parts["idstarts"])
         self._article_docs = parts["iddocs"]
-        self.columns = columns_mod.SegmentColumns.of(parts, values)
+        self._parts = parts
+        self._columns: columns_mod.SegmentColumns | None = None
         self.facet_numbers: dict[str, np.ndarray] = {}  # this process's value numbers (columns.py)
         self._catalog: list[dict] | None = None
         self._lock = threading.Lock()
@@ -217,13 +218,21 @@ class SegmentFiles:
     @classmethod
     def load(cls, shard_dir: Path, segment_id: str) -> "SegmentFiles | None":
         """The segment's files, or None when it has none (a segment written by another tool)."""
-        folder = shard_dir / FOLDER
         try:
-            parts = packed.read(folder / f"{segment_id}.{ARRAYS}")
-            values = json.loads((folder / f"{segment_id}.{VALUES}").read_text(encoding="utf-8"))
+            parts = packed.read(shard_dir / FOLDER / f"{segment_id}.{ARRAYS}")
         except FileNotFoundError:
             return None
-        return cls(shard_dir, segment_id, parts, values)
+        return cls(shard_dir, segment_id, parts)
+
+    @property
+    def columns(self) -> columns_mod.SegmentColumns:
+        """Dates and facets (their values read on first use: a writer that only looks ids up
+        never needs them). A reader asks for them when it opens the segment."""
+        with self._lock:
+            if self._columns is None:
+                path = self.shard_dir / FOLDER / f"{self.segment_id}.{VALUES}"
+                self._columns = columns_mod.SegmentColumns.of(self._parts, json.loads(path.read_text(encoding="utf-8")))
+            return self._columns
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's document numbers in the segment (ascending) and weights; empty if absent."""

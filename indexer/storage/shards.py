@@ -32,7 +32,7 @@ from indexer.schema import SEARCHED_FIELDS, analyse_texts, make_schema
 from indexer.storage import whoosh_io
 from indexer.storage.generations import NoSpace, shard_dirs
 from indexer.storage.lexicon import LexiconBuilder
-from indexer.storage.segments import SegmentFilesWriter
+from indexer.storage.segments import SegmentFiles, SegmentFilesWriter
 
 # A shard commits a segment every SEGMENT_DOCS documents: its memory stays bounded
 # (its postings are held in memory until the commit, see _ShardWriter; a shard at 100k
@@ -239,24 +239,30 @@ class ShardSession:
         return _ShardWriter(self.ix, codec=W3Codec(compression=1)), SegmentFilesWriter()
 
     def put(self, document: dict, entry: dict, replace: bool = True) -> None:
-        """Adds an article (`document`: its stored and searched fields, see build.py; `entry`:
+        """Adds an article (`document`: its stored and searched fields, see ingest.py; `entry`:
         its catalog entry); `replace` first deletes a version the shard already holds."""
         if self._files.documents >= SEGMENT_DOCS:
             self._commit()
             gc.collect()  # the committed writer's pool: Whoosh's objects hold cycles
             self._writer, self._files = self._new_segment()
+        if replace:
+            self.delete(document["id"])
         ready, split, terms = analyse_texts(document)
         self.vocabulary.add(split["title"] + split["body"] + split["tags"] + split["sources"])
         self._files.add_document({name: (self.boosts[name], found) for name, found in terms.items()}, entry)
-        if replace:
-            self._writer.update_document(**ready)
-        else:
-            self._writer.add_document(**ready)
+        self._writer.add_document(**ready)
 
     def delete(self, article_id: str) -> None:
         """Deletes the shard's committed version of an article (a version put in this session
-        is not looked at: callers send one operation per article)."""
-        self._writer.delete_by_term("id", article_id)
+        is not looked at: callers send one operation per article).
+
+        Found through each segment's own id table (segments.py), not Whoosh's `delete_by_term`,
+        which opens a reader on every segment of the shard: most of a live write's time."""
+        writer = self._writer
+        for segment, offset in zip(writer.segments, writer._doc_offsets):
+            local = _segment_files(self.path, segment.segment_id()).find(article_id)
+            if local is not None and not segment.is_deleted(local):
+                writer.delete_document(offset + local)
 
     def commit(self) -> None:
         self._commit()
@@ -274,6 +280,22 @@ class ShardSession:
         if self._files.documents:
             self._files.write(self.path, segment_id)
             self.segments.append(segment_id)
+
+
+# A writing process's segments, opened once (they never change): their id tables.
+_OPENED: dict[str, SegmentFiles] = {}
+
+
+def _segment_files(shard: Path, segment_id: str) -> SegmentFiles:
+    found = _OPENED.get(segment_id)
+    if found is None:
+        found = SegmentFiles.load(shard, segment_id)
+        if found is None:
+            raise LookupError(f"{shard}: segment {segment_id} has no files of its own")
+        if len(_OPENED) > 512:
+            _OPENED.clear()
+        _OPENED[segment_id] = found
+    return found
 
 
 def too_many_segments(path: Path) -> bool:

@@ -57,6 +57,7 @@ class OpenedSegment:
         files = SegmentFiles.load(shard_dir, self.id)
         if files is None:
             raise generations.CorruptGeneration(f"{shard_dir}: segment {self.id} has no files of its own")
+        files.columns  # read now: the folder may go while the segment is still in use
         self.files = files
         self._reader = whoosh_io.segment_reader(shard_dir, schema, whoosh_segment)
         self._lock = threading.Lock()  # the reader reads through one file object

@@ -137,8 +137,11 @@ def test_the_server_serves_the_fallback_and_says_it_is_degraded(tmp_path, server
         code, health = server.json("/healthz")
         healths.append((health["status"], health["generation"], health["articles"]))
         # Answers come from a sound generation: the fallback (degraded), or the repaired one.
+        # (Health is per worker: one damaged after it opened the generation says `ok` until
+        # one of its own reads fails.)
         assert healths[-1] == ("degraded", previous, 200) or (
-            healths[-1][0] == "ok" and healths[-1][1] > live and healths[-1][2] == 201), healths[-1]
+            healths[-1][0] == "ok" and healths[-1][1] > live and healths[-1][2] == 201) or (
+            when.startswith("after") and healths[-1] == ("ok", live, 201)), healths[-1]
     assert ("degraded", previous, 200) in healths or damage == "zeroed segments"
 
     # The server repairs itself: a reader reported the damage, the applier checked the live

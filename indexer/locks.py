@@ -9,10 +9,12 @@ from pathlib import Path
 
 
 class FileLock:
-    """An exclusive lock on a file. As a context manager it waits for the lock."""
+    """An exclusive lock on a file (`shared`: a lock many holders share, which an exclusive one
+    excludes). As a context manager it waits for the lock."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, shared: bool = False):
         self.path = Path(path)
+        self.shared = shared
         self.fd: int | None = None
 
     def acquire(self, wait: bool = False) -> bool:
@@ -20,7 +22,7 @@ class FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             os.close(fd)
             return False

@@ -25,6 +25,7 @@ import errno
 import json
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -83,7 +84,7 @@ class Applier:
         while not (stop is not None and stop.is_set()) and not (deadline and time.monotonic() > deadline):
             try:
                 done = self.step()
-            except (DiskFull, OSError) as error:  # the system's trouble, not the writes': they wait
+            except (DiskFull, OSError, sqlite3.Error) as error:  # the system's trouble: writes wait
                 reason = str(error) if isinstance(error, DiskFull) else f"waiting: {error}"
                 log.warning("writes wait: %s", reason)
                 self._note_waiting(reason)
@@ -146,7 +147,7 @@ class Applier:
         """Applies the next batch; returns how many operations it applied (0: nothing to do).
 
         A full disk or another input/output error is the system's: the batch stays in the
-        journal and is tried again (DiskFull, OSError). A batch that fails for another reason
+        journal and is tried again (DiskFull, OSError, and the ledger's sqlite3 errors). A batch that fails for another reason
         is tried again one record at a time, and a record that fails alone is marked failed
         (it would block every write behind it otherwise)."""
         records = list(self._pending(limit=max_records))
@@ -154,7 +155,7 @@ class Applier:
             return 0
         try:
             return self._apply(records)
-        except (DiskFull, OSError):
+        except (DiskFull, OSError, sqlite3.Error):  # the disk's, the ledger's: not the record's
             raise
         except Exception as error:  # noqa: BLE001 - one bad record must not stop the queue
             if len(records) > 1:
@@ -354,8 +355,11 @@ class MergeStarter:
         self._lock = FileLock(index_dir / MERGE_LOCK)
         self._last = 0.0
         self._seen: str | None = None
+        self._pid: int | None = None
 
     def check(self) -> None:
+        if self._pid is not None and not alive(self._pid):
+            self._pid = None  # the last merge ended (and is reaped)
         now = time.monotonic()
         live = generations.read_current(self.index_dir)
         if live is None or live == self._seen or now - self._last < self.CHECK_EVERY:
@@ -370,13 +374,35 @@ class MergeStarter:
             log.debug("merge check skipped: %r", error)
             return
         self._seen = live
-        if due and not self._lock.held_elsewhere():
-            import os
-            import subprocess
-            import sys
-            subprocess.Popen([sys.executable, "-m", "indexer.cli", "merge", "--index-dir", str(self.index_dir),
-                              "--parent", str(os.getpid())], stdin=subprocess.DEVNULL)
+        if due and self._pid is None and not self._lock.held_elsewhere():
+            self._pid = spawn("merge", self.index_dir)
             self._seen = None  # look again once it has run
+
+
+def spawn(command: str, index_dir: Path) -> int:
+    """Starts `archive-search COMMAND --index-dir DIR --parent <this pid>` and returns its pid.
+
+    With posix_spawn, not subprocess.Popen: Popen waits on a pipe that a process forked
+    meanwhile by another thread (a gunicorn worker, while the supervisor starts the applier)
+    would keep open, and would wait forever."""
+    import os
+    import sys
+
+    argv = [sys.executable, "-m", "indexer.cli", command, "--index-dir", str(index_dir), "--parent", str(os.getpid())]
+    return os.posix_spawn(sys.executable, argv, os.environ,
+                          file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)])
+
+
+def alive(pid: int) -> bool:
+    """Whether a child still runs (one that ended is reaped here, unless its parent's own
+    handler did: gunicorn's reaps every child of the server)."""
+    import os
+
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == 0
 
 
 class Supervisor:
@@ -397,23 +423,14 @@ class Supervisor:
         return self
 
     def _watch(self) -> None:
-        import os
-        import subprocess
-        import sys
-
         lock = ApplierLock(self.index_dir)
         while not self._stop.is_set():
             if not lock.held_elsewhere():
-                # The thread that starts the applier lives as long as this process: the
-                # applier's parent-death signal fires when this process ends, not before.
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "indexer.cli", "apply", "--index-dir", str(self.index_dir),
-                     "--parent", str(os.getpid())], stdin=subprocess.DEVNULL)
-                self._pid = proc.pid
-                log.info("applier started (pid %d)", proc.pid)
+                pid = self._pid = spawn("apply", self.index_dir)
+                log.info("applier started (pid %d)", pid)
                 # Give it the time to take its lock before looking again.
                 deadline = time.monotonic() + 10
-                while not lock.held_elsewhere() and proc.poll() is None and time.monotonic() < deadline:
+                while not lock.held_elsewhere() and alive(pid) and time.monotonic() < deadline:
                     time.sleep(0.05)
             self._stop.wait(self.CHECK_EVERY)
 

@@ -13,8 +13,9 @@ Appends are serialised across processes by the lock and each one is made durable
 `fdatasync` before `append` returns: the HTTP answer 202 comes after. A process killed in
 the middle of an append leaves a torn record at the end of the file; the next append (or
 `repair`, run when the applier starts) finds it, cuts it off and reports it. That record was
-never acknowledged. Readers never take the lock: they stop at an incomplete tail, which may
-be an append in progress. A damaged record in the middle of a file (a bad disk) is reported
+never acknowledged. Readers take the lock shared, so they never see a record before it is
+on disk (an append whose flush fails cuts its record back, and the client is told nothing
+was kept). A damaged record in the middle of a file (a bad disk) is reported
 and skipped, and reading resumes at the next sound record.
 
 Sequence numbers start at 1 and grow by one per record: they are the task ids, and the index
@@ -225,9 +226,7 @@ class Journal:
             if seen_seq > after:
                 start = 0
             try:
-                with open(path, "rb") as f:
-                    f.seek(start)
-                    data = f.read()
+                data = self._durable_bytes(path, start)
             except FileNotFoundError:
                 continue  # discarded meanwhile: all applied
             scanned = self._scanned.get(path.name, 0)
@@ -245,6 +244,14 @@ class Journal:
                 read += end - first
                 if limit_bytes is not None and read >= limit_bytes:
                     return
+
+    def _durable_bytes(self, path: Path, start: int) -> bytes:
+        """The file's bytes from `start`, read under the lock shared by readers: an append
+        holds it alone from its write to its fdatasync, so what is read here is on disk (a
+        record whose flush failed is cut back before anyone reads it, never applied)."""
+        with FileLock(self.folder / LOCK, shared=True), open(path, "rb") as f:
+            f.seek(start)
+            return f.read()
 
     def tail_seq(self) -> int | None:
         """The sequence number of the record that ends the journal, read from its end (0 when

@@ -243,6 +243,7 @@ def apply(index_dir, once, parent):
     if not lock.acquire():
         click.echo("archive-search: another process applies this index's writes", err=True)
         return
+    os.nice(5)  # readers first: a write has two seconds to become searchable, a search does not
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -49,6 +49,10 @@ APPLYING_PREFIX = ".applying-"
 BATCH_OPS = 2000           # operations applied in one generation at most
 BATCH_BYTES = 32 << 20     # journal bytes read for one batch at most
 POLL = 0.05                # seconds between looks at the journal when idle
+# While writes stream in, at most one generation this often: each generation makes every worker
+# open it and score terms anew, and the applier's work takes the searches' cores (Elasticsearch's
+# refresh interval, 1 s by default, is the same trade). A write after a quiet spell goes at once.
+REFRESH_INTERVAL = 0.25
 RETRY_AFTER_FULL_DISK = 2.0
 
 
@@ -82,6 +86,7 @@ class Applier:
         wait = 0.0
         deadline = None if timeout is None else time.monotonic() + timeout
         while not (stop is not None and stop.is_set()) and not (deadline and time.monotonic() > deadline):
+            started = time.monotonic()
             try:
                 done = self.step()
             except (DiskFull, OSError, sqlite3.Error) as error:  # the system's trouble: writes wait
@@ -95,6 +100,9 @@ class Applier:
                 self._repair_if_damaged()
             if done:
                 wait = 0.0
+                if not until_idle:  # the next batch gathers what arrives meanwhile
+                    pause = REFRESH_INTERVAL - (time.monotonic() - started)
+                    (stop.wait if stop is not None else time.sleep)(max(0.0, pause))
                 continue
             if until_idle and not self._unapplied():
                 return

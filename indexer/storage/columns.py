@@ -178,7 +178,7 @@ class Columns:
                 facets[name] = FacetColumn(
                     dictionary,
                     np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
-                    np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, dtype=np.int32))
+                    np.concatenate(ids).astype(np.int32, copy=False) if ids else np.zeros(0, dtype=np.int32))
         return cls(live, dates, facets)
 
     def date_mask(self, date_from: str | None, date_to: str | None) -> np.ndarray | None:

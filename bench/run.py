@@ -6,6 +6,7 @@
     python -m bench.run --sizes 1k,10k --fork-python /path/to/venv-with-whoosh3/bin/python
     python -m bench.run ... --engine-ref HEAD          # measure a committed engine, not the work tree
     python -m bench.run ... --profile                  # + cProfile of the build and the search
+    python -m bench.run --sizes 10k --live             # + the live index's updates (bench/live.py)
 
 Every timed step runs in a child process (peak RSS is that process's ru_maxrss). The figures
 are written as Markdown to --out (default: bench/out/BENCHMARKS.md; pass --out BENCHMARKS.md to
@@ -234,6 +235,12 @@ def run_size(n: int, args, engine: Engine, results: dict) -> None:
                 f"{h['uncached']['rps']:.0f} req/s ({h['uncached']['requests']} requests, "
                 f"{h['uncached'].get('repeats', 0)} repeats), cached {h['cached']['rps']:.0f} req/s")
 
+    if args.live:
+        from bench import live as live_mod  # here: bench.live imports this module
+        log(f"{label}: live updates (bench.live, on a copy of the built index)")
+        opts = live_mod.Options.quick() if args.quick else live_mod.Options(per_kind=per_kind)
+        res["live"] = live_mod.run_size(n, engine, opts, index_from=idx, mix=mix, warmup=warmup, pool=http_pool)
+
 
 # ---------------------------------------------------------------- report
 
@@ -366,6 +373,11 @@ def report(results: dict) -> str:
                 lines.append("")
             lines += [results["http_note"], ""]
 
+    live = {label: r["live"] for label, r in results["sizes"].items() if "live" in r}
+    if live:
+        from bench import live as live_mod
+        lines += live_mod.report_section(live)
+
     forks = [(label, r) for label, r in results["sizes"].items() if "fork" in r]
     if forks:
         lines += ["## The two Whoosh forks", "",
@@ -460,6 +472,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="1k,10k")
     ap.add_argument("--quick", action="store_true", help="smoke run: 4 queries a kind, 1 round, no HTTP")
     ap.add_argument("--http", action="store_true", help="also measure over HTTP (archive-search serve)")
+    ap.add_argument("--live", action="store_true",
+                    help="also measure the live index: updates pushed to a server, freshness, search meanwhile "
+                         "(bench/live.py)")
     ap.add_argument("--per-kind", type=int, default=17, help="queries of each kind (12 kinds)")
     ap.add_argument("--rounds", type=int, default=None, help="passes over the query mix (default 3, quick 1)")
     ap.add_argument("--fork-python", default=os.environ.get("BENCH_FORK_PYTHON"),

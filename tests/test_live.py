@@ -301,8 +301,8 @@ def test_writes_made_while_a_merge_runs_are_kept(index_dir, monkeypatch):
     _push_one_by_one(index_dir, 4)
     real_write = merge._write_merged
 
-    def write_then_race(generation, chosen, staging):
-        origin = real_write(generation, chosen, staging)
+    def write_then_race(sources, staging):
+        origin = real_write(sources, staging)
         # While the merged segment waits to be published: one of its articles is replaced,
         # another deleted, a new one pushed.
         live.put(index_dir, [_article("m1", "Un manchot remplacé pendant la fusion")])
@@ -328,8 +328,8 @@ def test_a_merge_is_dropped_when_a_build_replaced_its_segments(index_dir, tmp_pa
     _push_one_by_one(index_dir, 4)
     real_write = merge._write_merged
 
-    def write_then_rebuild(generation, chosen, staging):
-        origin = real_write(generation, chosen, staging)
+    def write_then_rebuild(sources, staging):
+        origin = real_write(sources, staging)
         build_index([write_jsonl(tmp_path / "archive.jsonl", articles(40, seed=3))], index_dir, incremental=False)
         return origin
 
@@ -337,6 +337,21 @@ def test_a_merge_is_dropped_when_a_build_replaced_its_segments(index_dir, tmp_pa
     assert merge.merge_once(index_dir) is None
     assert _total(index_dir, "manchot") == 4  # the build laid the pushed articles over the archive
     assert not list(index_dir.glob(".merging-*"))
+
+
+def test_a_merge_never_carries_damage_into_a_new_segment(index_dir, monkeypatch):
+    from indexer.live import merge
+
+    monkeypatch.setattr(merge, "FACTOR", 4)
+    _push_one_by_one(index_dir, 4)
+    live_folder = index_dir / generations.read_current(index_dir)
+    small = min(live_folder.rglob("*.seg"), key=lambda p: p.stat().st_size)
+    data = bytearray(small.read_bytes())
+    data[40:60] = bytes(20)
+    small.write_bytes(bytes(data))
+    with pytest.raises(generations.CorruptGeneration):
+        merge.merge_once(index_dir)
+    assert generations.read_current(index_dir) == live_folder.name  # nothing published
 
 
 def test_a_segment_mostly_deleted_is_rewritten_without_its_dead_documents(index_dir):
@@ -404,12 +419,13 @@ def test_a_merge_reads_its_segments_although_their_generation_is_removed_meanwhi
     _push_one_by_one(index_dir, 4)
     real_write = merge._write_merged
 
-    def write_after_the_generation_went(generation, chosen, staging):
+    def write_after_the_generation_went(sources, staging):
+        planned_from = generations.read_current(index_dir)
         for _ in range(3):  # the applier publishes on and removes the generation the merge read
             live.put(index_dir, [_article("other", "Un autre manchot")])
             Applier(index_dir).step()
-        assert not generation.folder.exists()
-        return real_write(generation, chosen, staging)
+        assert not (index_dir / planned_from).exists()
+        return real_write(sources, staging)
 
     monkeypatch.setattr(merge, "_write_merged", write_after_the_generation_went)
     assert merge.merge_once(index_dir) is not None

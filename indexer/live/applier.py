@@ -304,16 +304,19 @@ def _delta_of(vocabulary: Vocabulary):
 
 
 def _save_vocabulary(building: Path, base: Vocabulary | None, delta: LexiconBuilder) -> None:
-    """The batch's words: into the delta, or, once the delta is large (or there is no base),
-    into new lexicon arrays holding everything. Linked files are replaced, never rewritten:
-    the live generation shares them."""
+    """The batch's new words: into the delta (words the lexicon arrays already hold are left
+    out: their counts only rank candidates, and may drift until the next full build, so a
+    delta grows with new words only), or, once the delta is large (or there is no base), into
+    new lexicon arrays holding everything. Linked files are replaced, never rewritten: the
+    live generation shares them."""
     from indexer.storage import lexicon
 
-    entries = delta.entries()
-    if base is not None and len(entries) < DELTA_LIMIT:
+    arrays = base.layers[0] if base is not None else None
+    entries = {w: e for w, e in delta.entries().items() if arrays is None or not arrays.count(w)}
+    if arrays is not None and len(entries) < DELTA_LIMIT:
         _replace(building / lexicon.DELTA, json.dumps(entries, ensure_ascii=False, separators=(",", ":")))
         return
-    merged = {word: [count, surface] for word, count, surface in (base.layers[0].items() if base else ())}
+    merged = {word: [count, surface] for word, count, surface in (arrays.items() if arrays else ())}
     for word, (count, surface) in entries.items():
         found = merged.setdefault(word, [0, surface])
         found[0] += count

@@ -31,7 +31,7 @@ from pathlib import Path
 from indexer.ingest import document
 from indexer.storage import generations, segments, whoosh_io
 from indexer.storage.shards import SEGMENT_DOCS, ShardSession
-from indexer.storage.store import Generation
+from indexer.storage.segments import SegmentFiles
 
 log = logging.getLogger("archive_search.merge")
 
@@ -87,6 +87,17 @@ def _tier(documents: int) -> int:
     return int(math.log(max(documents, 1), FACTOR))
 
 
+@dataclass
+class _Source:
+    """A chosen segment, read under the writer lock: its Whoosh reader (which reads on from its
+    open file whatever happens to the generation's folder), deletions and catalog."""
+
+    segment_id: str
+    reader: object
+    deleted: set
+    catalog: list[dict]
+
+
 def merge_once(index_dir: Path) -> Merge | None:
     """Plans and runs one merge; returns it, or None when none was due (or a build won the race)."""
     index_dir = Path(index_dir)
@@ -94,50 +105,53 @@ def merge_once(index_dir: Path) -> Merge | None:
         live = generations.read_current(index_dir)
         if live is None:
             return None
-        # Opened under the lock: its segments' readers keep their files open from now on, and
-        # the chosen segments' catalogs are read now, whatever happens to this generation's
-        # folder once the lock is released (the applier removes old generations).
-        generation = Generation(index_dir / live)
-        chosen = plan(shard_segments(generation.folder, generation.shards))
+        folder = index_dir / live
+        chosen = plan(shard_segments(folder, generations.read_meta(folder)["shards"]))
         if chosen is None:
             return None
-        for part in generation.parts:
-            if part.segment.id in chosen.segment_ids:
-                part.files.catalog(part.shard)
+        sources = _open_sources(folder, chosen)
     log.info("merging %d segments of shard %d (%s)", len(chosen.segment_ids), chosen.shard, chosen.why)
     staging = index_dir / f"{MERGING_PREFIX}{secrets.token_hex(4)}"
     try:
-        origin = _write_merged(generation, chosen, staging)
+        origin = _write_merged(sources, staging)
         with generations.WriterLock(index_dir):
             if not _publish(index_dir, chosen, staging, origin):
                 log.info("merge dropped: its segments were replaced meanwhile")
                 return None
-            generations.remove_old_generations(index_dir)
+        generations.remove_old_generations(index_dir)
         return chosen
     finally:
         generations.remove_unfinished(index_dir, staging.name)
 
 
-def _write_merged(generation: Generation, chosen: Merge, staging: Path) -> list[tuple[str, int]]:
+def _open_sources(folder: Path, chosen: Merge) -> list[_Source]:
+    """The chosen segments of the generation at `folder`, their files checked against its
+    manifest first (a merge must not carry damage into a segment with a fresh checksum): the
+    chosen segments' files only, not the whole index's, as this runs under the writer lock."""
+    shard = folder / f"{generations.SHARD_PREFIX}{chosen.shard}"
+    toc = whoosh_io.read_toc(shard)
+    listed = {s.segment_id(): s for s in toc.segments}
+    paths = [p for i in chosen.segment_ids for p in whoosh_io.segment_files(shard, listed[i]) + segments.files_of(shard, i)]
+    generations.verify_files(folder, paths)
+    return [_Source(i, whoosh_io.segment_reader(shard, toc.schema, listed[i]), set(listed[i].deleted_docs()),
+                    SegmentFiles.load(shard, i).catalog(shard)) for i in chosen.segment_ids]
+
+
+def _write_merged(sources: list[_Source], staging: Path) -> list[tuple[str, int]]:
     """Writes the chosen segments' live documents as one segment in `staging`; returns where
     each of its documents came from, (segment id, document number), in its order."""
     from indexer.live.documents import from_record
 
-    wanted = set(chosen.segment_ids)
     session = ShardSession(staging, fresh=True)
     origin = []
     try:
-        for part in generation.parts:
-            if part.segment.id not in wanted:
-                continue
-            catalog = part.files.catalog(part.shard)
-            for local in range(part.count):
-                if not generation.live[part.offset + local]:
+        for source in sources:
+            for local, entry in enumerate(source.catalog):
+                if local in source.deleted:
                     continue
-                entry = catalog[local]
-                session.put(document(_article(part.segment.stored_fields(local), entry, from_record)),
+                session.put(document(_article(source.reader.stored_fields(local), entry, from_record)),
                             entry, replace=False)
-                origin.append((part.segment.id, local))
+                origin.append((source.segment_id, local))
         session.commit()
     except BaseException:
         session.cancel()

@@ -292,6 +292,17 @@ def known_checksums(folder: Path) -> dict:
     return known
 
 
+def verify_files(folder: Path, paths: list[Path]) -> None:
+    """Raises CorruptGeneration unless each of `paths` (files of the generation at `folder`)
+    has the size and CRC-32 its manifest records."""
+    files = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        entry = files.get(rel)
+        if entry is None or path.stat().st_size != entry[0] or _crc32(path) != entry[1]:
+            raise CorruptGeneration(f"{folder.name}: {rel} is damaged or unlisted")
+
+
 def verify_linked(folder: Path, known: dict) -> None:
     """Raises CorruptGeneration unless every file of `folder` that is a link to a file in
     `known` (`known_checksums` of the generation it was linked from) has its size and CRC-32."""

@@ -51,6 +51,7 @@ class OpenedSegment:
     every second or so, and each new generation then looks up a term only in its new segments."""
 
     POSTINGS_KEPT = 1_000_000  # postings remembered per segment (their length codes: 1 byte each)
+    TERMS_KEPT = 2048          # and terms (each costs some 400 bytes of Python objects)
 
     def __init__(self, shard_dir: Path, schema, whoosh_segment):
         self.id = whoosh_segment.segment_id()
@@ -79,7 +80,8 @@ class OpenedSegment:
         with self._terms_lock:
             self._terms[key] = found
             self._postings_kept += len(ids)
-            while self._postings_kept > self.POSTINGS_KEPT and len(self._terms) > 1:
+            while len(self._terms) > 1 and (self._postings_kept > self.POSTINGS_KEPT
+                                            or len(self._terms) > self.TERMS_KEPT):
                 _, (dropped, _, _) = self._terms.popitem(last=False)
                 self._postings_kept -= len(dropped)
         return found

@@ -31,6 +31,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Strict",
     # Nothing else accepts an upload; the document API raises it for its own writes (documents.py).
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Open newly published generations in a background thread of each process (a server's
+    # workers); tests that drive the app in-process switch on the request instead.
+    "WATCH_INDEX": False,
 }
 
 
@@ -77,9 +80,12 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["SECRET_KEY"] = session_secret(app.config)
 
-    # One store per process, reused by every request: it keeps its searcher open and
-    # reopens it when a new index generation is published.
-    app.extensions["archive_search.store"] = IndexStore(app.config["INDEX_DIR"])
+    # One store per process, reused by every request: it keeps its segments open and opens a
+    # newly published generation (a live index publishes a few a second) in the background.
+    store = IndexStore(app.config["INDEX_DIR"])
+    if app.config["WATCH_INDEX"]:
+        store.watch()
+    app.extensions["archive_search.store"] = store
 
     from . import admin, api, documents, errors, pages, ratelimit, security
     from .engine import AnswerCache

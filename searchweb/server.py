@@ -59,7 +59,7 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
     needed, with the live index's applier beside the web workers."""
     ensure_index(index_dir, archive)
     applier = Supervisor(index_dir).start()
-    app_config = {"INDEX_DIR": str(index_dir)}
+    app_config = {"INDEX_DIR": str(index_dir), "WATCH_INDEX": True}
     if archive:
         app_config["ARCHIVE"] = list(archive)
     options = {

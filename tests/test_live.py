@@ -430,3 +430,19 @@ def test_a_merge_reads_its_segments_although_their_generation_is_removed_meanwhi
     monkeypatch.setattr(merge, "_write_merged", write_after_the_generation_went)
     assert merge.merge_once(index_dir) is not None
     assert _total(index_dir, "manchot") == 5
+
+
+def test_a_watching_store_opens_a_new_generation_before_any_request_asks(index_dir):
+    import time
+
+    store = IndexStore(index_dir)
+    first = store.current()
+    store.watch(every=0.01)
+    live.put(index_dir, [_article("watched", "Un lamantin observé")])
+    _apply(index_dir)
+    deadline = time.monotonic() + 10
+    while store._generation is first and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store._generation is not first  # opened by the watcher, no request involved
+    assert store.current().name == generations.read_current(index_dir)
+    assert _total(index_dir, "lamantin") == 1

@@ -287,25 +287,62 @@ class IndexStore:
         self._broken: set[str] = set()  # generations found unreadable: never tried again
         self._segments: dict[str, OpenedSegment] = {}
         self._verified: set = set()
+        self._watching = False
 
     def current(self) -> Generation:
-        try:
-            st = os.stat(self.index_dir / generations.CURRENT)
-            stamp = (st.st_ino, st.st_mtime_ns)
-        except FileNotFoundError:
-            stamp = None
+        stamp = self._current_stamp()
         if stamp is not None and stamp == self._stamp and self._generation is not None:
             return self._generation
-        with self._lock:
-            if stamp != self._stamp or self._generation is None:
-                self._generation = self._open()
-                self._stamp = stamp
-                # Segments no generation of ours lists any more: closed once unreferenced.
-                listed = {part.segment.id for part in self._generation.parts}
-                for segment_id in [s for s in self._segments if s not in listed]:
-                    del self._segments[segment_id]
-                _settle_garbage()
+        # While the watcher opens the new generation, a request answers from the one it has.
+        waited = not (self._watching and self._generation is not None)
+        if not self._lock.acquire(blocking=waited):
             return self._generation
+        try:
+            if stamp != self._stamp or self._generation is None:
+                self._switch(stamp)
+            return self._generation
+        finally:
+            self._lock.release()
+
+    def _current_stamp(self):
+        try:
+            st = os.stat(self.index_dir / generations.CURRENT)
+            return (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            return None
+
+    def _switch(self, stamp) -> None:
+        """Opens the generation CURRENT names (called with the lock held)."""
+        self._generation = self._open()
+        self._stamp = stamp
+        # Segments no generation of ours lists any more: closed once unreferenced.
+        listed = {part.segment.id for part in self._generation.parts}
+        for segment_id in [s for s in self._segments if s not in listed]:
+            del self._segments[segment_id]
+        _settle_garbage()
+
+    def watch(self, every: float = 0.02) -> None:
+        """Opens newly published generations in a background thread, ahead of the requests: a
+        live index publishes a few times a second, and the request that noticed a new
+        generation would otherwise wait for its opening. (A server worker calls this.)"""
+        if self._watching:
+            return
+        self._watching = True
+
+        def loop() -> None:
+            while True:
+                time.sleep(every)
+                stamp = self._current_stamp()
+                if stamp is None or stamp == self._stamp:
+                    continue
+                try:
+                    with self._lock:
+                        if stamp != self._stamp:
+                            self._switch(stamp)
+                except Exception:  # noqa: BLE001 - a request meets the error and reports it
+                    time.sleep(1)
+
+        threading.Thread(target=loop, name="generation-watcher", daemon=True).start()
 
     def _open(self) -> Generation:
         live = generations.read_current(self.index_dir)

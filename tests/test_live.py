@@ -446,3 +446,14 @@ def test_a_watching_store_opens_a_new_generation_before_any_request_asks(index_d
     assert store._generation is not first  # opened by the watcher, no request involved
     assert store.current().name == generations.read_current(index_dir)
     assert _total(index_dir, "lamantin") == 1
+
+
+def test_corrections_work_when_a_write_brought_no_new_word(index_dir):
+    """A batch whose words the lexicon knows leaves an empty delta: a misspelt query is still
+    corrected (Whoosh's corrector fails on an empty word list)."""
+    known = articles(40, seed=3)[3]
+    live.put(index_dir, [_article("same-words", known["title"], known["body"])])
+    _apply(index_dir)
+    assert (index_dir / generations.read_current(index_dir) / "lexicon-delta.json").read_text() == "{}"
+    answer = search(IndexStore(index_dir), SearchRequest(q="numériqeu"))
+    assert answer["suggestion"] == "numérique"

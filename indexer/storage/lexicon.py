@@ -167,6 +167,8 @@ class Lexicon:
         return [(-int(counts[i]), self.words[start + int(i)]) for i in order]
 
     def near(self, folded: str, distance: int) -> list[str]:
+        if not len(self.words):
+            return []  # (Whoosh's corrector fails on an empty list)
         with self._corrector_lock:
             if self._corrector is None:
                 # Whoosh's corrector walks the words with thousands of bisections: over the
@@ -204,8 +206,9 @@ class Vocabulary:
         if self._delta is not None:
             entries = json.loads(self._delta.decode("utf-8"))
             words = sorted(entries)
-            self._layers = self._layers + [Lexicon(words, [entries[w][0] for w in words],
-                                                   [entries[w][1] for w in words])]
+            if words:
+                self._layers = self._layers + [Lexicon(words, [entries[w][0] for w in words],
+                                                       [entries[w][1] for w in words])]
             self._delta = None
         return self._layers
 

@@ -91,29 +91,47 @@ class SegmentColumns:
 # --- a process's value numbering ------------------------------------------------------------------------
 
 class FacetDictionary:
-    """One facet's values as a process numbers them: append-only, so numbers never change.
-    Each value is shown in its most common spelling among the segments seen."""
+    """One facet's values as a reader numbers them: append-only, so numbers never change.
+    Each value is shown in its most common spelling among the segments open (the first in
+    sorting order among equals), so the same articles show the same spellings."""
 
     def __init__(self):
-        self.values: list[str] = []    # display spelling of each number
+        self.values: list[str] = []      # display spelling of each number
         self.index: dict[str, int] = {}  # key -> number
         self._spellings: list[Counter] = []
 
     def numbers(self, segment_values: list) -> np.ndarray:
-        """The numbers of a segment's values (in the segment's order), new ones added."""
+        """The numbers of a segment's values (in the segment's order), new ones added, and
+        the segment's spellings counted."""
         out = np.empty(len(segment_values), dtype=np.int32)
         for i, (key, spellings) in enumerate(segment_values):
             number = self.index.get(key)
             if number is None:
                 number = self.index[key] = len(self.values)
-                self._spellings.append(Counter(spellings))
-                # Counter.most_common keeps first-seen order among ties.
-                self.values.append(self._spellings[number].most_common(1)[0][0])
-            else:
-                self._spellings[number].update(spellings)
-                self.values[number] = self._spellings[number].most_common(1)[0][0]
+                self._spellings.append(Counter())
+                self.values.append(key)
+            self._spellings[number].update(spellings)
+            self._show(number)
             out[i] = number
         return out
+
+    def forget(self, segment_values: list) -> None:
+        """A segment no longer open: its spellings stop counting."""
+        for key, spellings in segment_values:
+            number = self.index.get(key)
+            if number is not None:
+                self._spellings[number].subtract(spellings)
+                self._show(number)
+
+    def _show(self, number: int) -> None:
+        counts = self._spellings[number]
+        best = min((s for s, n in counts.items() if n > 0), key=lambda s: (-counts[s], s), default=None)
+        if best is not None:
+            self.values[number] = best
+
+
+def new_dictionaries() -> dict[str, FacetDictionary]:
+    return {name: FacetDictionary() for name in FACETS}
 
 
 class FacetColumn:
@@ -149,7 +167,6 @@ class FacetColumn:
 class Columns:
     """The per-document arrays of one generation: liveness, dates and facets."""
 
-    _dictionaries = {name: FacetDictionary() for name in FACETS}
     _numbering_lock = threading.Lock()
 
     def __init__(self, live: np.ndarray, dates: np.ndarray, facets: dict[str, FacetColumn]):
@@ -162,14 +179,16 @@ class Columns:
         return len(self.live)
 
     @classmethod
-    def combine(cls, live: np.ndarray, parts: list[tuple[object, int]]) -> "Columns":
+    def combine(cls, live: np.ndarray, parts: list[tuple[object, int]],
+                dictionaries: dict[str, FacetDictionary]) -> "Columns":
         """The columns of a generation from its segments', in order: `parts` is a list of
-        (segment files with `.columns` and `.facet_numbers`, first document number)."""
+        (segment files with `.columns` and `.facet_numbers`, first document number), numbered
+        with the reader's `dictionaries` (new_dictionaries)."""
         dates = np.concatenate([p.columns.dates for p, _ in parts]) if parts else np.zeros(0, dtype=np.int32)
         facets = {}
         with cls._numbering_lock:
             for name in FACETS:
-                dictionary = cls._dictionaries[name]
+                dictionary = dictionaries[name]
                 docs, ids = [], []
                 for segment, offset in parts:
                     local_docs, _ = segment.columns.facets[name]

@@ -45,12 +45,18 @@ CATALOG = "catalog.json"
 
 # Whoosh's one-byte length code -> the length it stands for (what doc_field_length returns).
 LENGTH_OF_CODE = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
+SMALL_SEGMENT = 2000  # documents: up to this, a segment looks its terms up in a hash
 _FIELD_NUMBER = {name: i for i, name in enumerate(SEARCHED_FIELDS)}
 
 
 def _key(field: str, text: str) -> str:
     # "\x00" sorts before any character of a field name: each field's terms stay together.
     return f"{field}\x00{text}"
+
+
+def term_key(field: str, text: str) -> bytes:
+    """A term as a segment's files look it up (made once per query term, not per segment)."""
+    return _key(field, text).encode("utf-8")
 
 
 def segment_ids(shard_dir: Path) -> list[str]:
@@ -198,6 +204,7 @@ class SegmentFiles:
         self.shard_dir = shard_dir
         self.segment_id = segment_id
         self._terms = _SortedKeys(parts["keys"], parts["key_starts"])
+        self._term_index: dict[bytes, int] | None = None
         self._starts = parts["starts"]
         self._ids = parts["ids"]
         self._weights = parts["weights"]
@@ -233,6 +240,23 @@ class SegmentFiles:
                 path = self.shard_dir / FOLDER / f"{self.segment_id}.{VALUES}"
                 self._columns = columns_mod.SegmentColumns.of(self._parts, json.loads(path.read_text(encoding="utf-8")))
             return self._columns
+
+    def find_term(self, key: bytes) -> int | None:
+        """The number of a term (`term_key`) in this segment, or None. A small segment (a live
+        write's, a merge of a few) keeps its terms in a hash, built on first use: most terms a
+        query looks for are absent from it, and a search looks in every segment."""
+        if self.documents > SMALL_SEGMENT:
+            return self._terms.find(key)
+        index = self._term_index
+        if index is None:
+            keys, starts = bytes(self._terms._keys), self._terms._starts
+            index = self._term_index = {keys[starts[i]:starts[i + 1]]: i for i in range(len(starts) - 1)}
+        return index.get(key)
+
+    def slices(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Term number `i`'s document numbers (ascending) and weights."""
+        a, b = int(self._starts[i]), int(self._starts[i + 1])
+        return self._ids[a:b], self._weights[a:b]
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The term's document numbers in the segment (ascending) and weights; empty if absent."""

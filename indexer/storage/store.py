@@ -26,9 +26,9 @@ from whoosh.reading import MultiReader
 
 from indexer.errors import ArchiveSearchError, IndexMissing
 from indexer.storage import generations, whoosh_io
-from indexer.storage.columns import Columns
+from indexer.storage.columns import FACETS, Columns, new_dictionaries
 from indexer.storage.lexicon import Vocabulary
-from indexer.storage.segments import LENGTH_OF_CODE, SegmentFiles
+from indexer.storage.segments import LENGTH_OF_CODE, SegmentFiles, term_key
 
 T = TypeVar("T")
 
@@ -66,16 +66,19 @@ class OpenedSegment:
         self._postings_kept = 0
         self._terms_lock = threading.Lock()
 
-    def term(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The term's document numbers and weights in this segment (slices of the mapped
-        arrays), and the codes of their `field` lengths (segments.LENGTH_OF_CODE decodes them)."""
-        key = (field, text)
+    def term(self, key: bytes, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The term's (`segments.term_key`) document numbers and weights in this segment
+        (slices of the mapped arrays) and the codes of their `field` lengths
+        (segments.LENGTH_OF_CODE decodes them); None when the segment lacks it."""
         with self._terms_lock:
             found = self._terms.get(key)
             if found is not None:
                 self._terms.move_to_end(key)
                 return found
-        ids, weights = self.files.postings(field, text)
+        i = self.files.find_term(key)
+        if i is None:
+            return None
+        ids, weights = self.files.slices(i)
         found = (ids, weights, self.files.length_codes(field, ids))
         with self._terms_lock:
             self._terms[key] = found
@@ -109,9 +112,10 @@ class Generation:
     """One published, immutable index: its segments, their columns, its vocabulary."""
 
     def __init__(self, folder: Path, opened: dict[str, OpenedSegment] | None = None,
-                 verified: set | None = None):
+                 verified: set | None = None, dictionaries: dict | None = None):
         """`opened`: segments this process has opened already (reused, and new ones added);
-        `verified`: the identities of files already checked against a manifest."""
+        `verified`: the identities of files already checked against a manifest;
+        `dictionaries`: the facet values numbered so far (columns.new_dictionaries)."""
         self.folder = folder
         self.name = folder.name
         # A truncated or damaged file must be found now, while a fallback can be chosen, not by
@@ -143,7 +147,8 @@ class Generation:
             deleted = list(part.whoosh.deleted_docs())
             if deleted:
                 live[np.array(deleted, dtype=np.int64) + part.offset] = False
-        self.columns = Columns.combine(live, [(p.files, p.offset) for p in self.parts])
+        self.columns = Columns.combine(live, [(p.files, p.offset) for p in self.parts],
+                                       new_dictionaries() if dictionaries is None else dictionaries)
         self.live = self.columns.live
         self.articles = int(live.sum())
         self._totals: dict[str, float] = {}
@@ -158,19 +163,21 @@ class Generation:
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """A term's live documents (ascending), their weights and `field` lengths, and its
         document frequency (deleted documents included, as Whoosh counts it)."""
-        id_parts, weight_parts, length_parts = [], [], []
-        frequency = 0
+        key = term_key(field, text)
+        id_parts, weight_parts, length_parts, offsets = [], [], [], []
         for part in self.parts:
-            ids, weights, lengths = part.segment.term(field, text)
-            if not len(ids):
+            found = part.segment.term(key, field)
+            if found is None:
                 continue
-            frequency += len(ids)
-            id_parts.append(ids + np.int32(part.offset))
-            weight_parts.append(weights)
-            length_parts.append(lengths)
+            id_parts.append(found[0])
+            weight_parts.append(found[1])
+            length_parts.append(found[2])
+            offsets.append(part.offset)
         if not id_parts:
             return _NO_POSTINGS
-        ids = np.concatenate(id_parts)
+        counts = [len(p) for p in id_parts]
+        frequency = sum(counts)
+        ids = np.concatenate(id_parts) + np.repeat(np.array(offsets, dtype=np.int32), counts)
         weights = np.concatenate(weight_parts).astype(np.float64)
         lengths = LENGTH_OF_CODE[np.concatenate(length_parts)]
         live = self.live[ids]
@@ -179,7 +186,8 @@ class Generation:
         return ids, weights, lengths, frequency
 
     def doc_frequency(self, field: str, text: str) -> int:
-        return sum(len(part.segment.term(field, text)[0]) for part in self.parts)
+        key = term_key(field, text)
+        return sum(len(found[0]) for part in self.parts if (found := part.segment.term(key, field)) is not None)
 
     def idf(self, frequency: int) -> float:
         """Whoosh's inverse document frequency (scoring.WeightingModel.idf)."""
@@ -287,6 +295,7 @@ class IndexStore:
         self._broken: set[str] = set()  # generations found unreadable: never tried again
         self._segments: dict[str, OpenedSegment] = {}
         self._verified: set = set()
+        self._dictionaries = new_dictionaries()
         self._watching = False
 
     def current(self) -> Generation:
@@ -315,10 +324,14 @@ class IndexStore:
         """Opens the generation CURRENT names (called with the lock held)."""
         self._generation = self._open()
         self._stamp = stamp
-        # Segments no generation of ours lists any more: closed once unreferenced.
+        # Segments no generation of ours lists any more: closed once unreferenced, and their
+        # facet spellings no longer counted.
         listed = {part.segment.id for part in self._generation.parts}
         for segment_id in [s for s in self._segments if s not in listed]:
-            del self._segments[segment_id]
+            files = self._segments.pop(segment_id).files
+            for name in FACETS:
+                if name in files.facet_numbers:
+                    self._dictionaries[name].forget(files.columns.values[name])
         _settle_garbage()
 
     def watch(self, every: float = 0.02) -> None:
@@ -353,7 +366,7 @@ class IndexStore:
             if name in self._broken:
                 continue
             try:
-                generation = Generation(self.index_dir / name, self._segments, self._verified)
+                generation = Generation(self.index_dir / name, self._segments, self._verified, self._dictionaries)
             except IndexOutdated as e:
                 outdated = outdated or e
                 continue

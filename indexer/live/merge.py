@@ -37,7 +37,7 @@ log = logging.getLogger("archive_search.merge")
 
 LOCK = "merge.lock"
 MERGING_PREFIX = ".merging-"
-FACTOR = 6            # segments of one tier merged into one of the next
+FACTOR = 4            # segments of one tier merged into one of the next
 EXPUNGE_SHARE = 0.3   # a segment with more deleted documents than this is rewritten
 
 

@@ -262,6 +262,8 @@ class Generation:
         }
 
 
+OPEN_ATTEMPTS = 20  # a reader outrun by as many publications while it opens one gives up
+
 # Long-lived objects are frozen out of Python's full collections (a pause of 10-100 ms in some
 # search otherwise). A generation is freed by reference counting when the next one replaces
 # it; what cycles leave is collected at most every GC_EVERY seconds, not at every switch: a
@@ -358,25 +360,36 @@ class IndexStore:
         threading.Thread(target=loop, name="generation-watcher", daemon=True).start()
 
     def _open(self) -> Generation:
-        live = generations.read_current(self.index_dir)
-        candidates = [live] if live else []
-        candidates += generations.fallbacks(self.index_dir, live)
-        outdated = None
-        for name in candidates:
-            if name in self._broken:
-                continue
-            try:
-                generation = Generation(self.index_dir / name, self._segments, self._verified, self._dictionaries)
-            except IndexOutdated as e:
-                outdated = outdated or e
-                continue
-            except Exception:  # noqa: BLE001 - any unreadable file means: try the previous one
-                self._broken.add(name)
-                if name == live:
-                    generations.report_damage(self.index_dir, name)
-                continue
-            self.degraded = name != live
-            return generation
+        """The live generation, else the best fallback. A generation that vanished while it
+        was being opened was replaced (a live index publishes a few a second, and removes the
+        older ones): that is no damage, and the new live one is opened instead."""
+        for _ in range(OPEN_ATTEMPTS):
+            live = generations.read_current(self.index_dir)
+            candidates = [live] if live else []
+            candidates += generations.fallbacks(self.index_dir, live)
+            outdated = None
+            replaced = False
+            for name in candidates:
+                if name in self._broken:
+                    continue
+                try:
+                    generation = Generation(self.index_dir / name, self._segments, self._verified,
+                                            self._dictionaries)
+                except IndexOutdated as e:
+                    outdated = outdated or e
+                    continue
+                except Exception:  # noqa: BLE001 - any unreadable file means: try the previous one
+                    if not (self.index_dir / name).is_dir() or generations.read_current(self.index_dir) != live:
+                        replaced = True
+                        break
+                    self._broken.add(name)
+                    if name == live:
+                        generations.report_damage(self.index_dir, name)
+                    continue
+                self.degraded = name != live
+                return generation
+            if not replaced:
+                break
         if outdated is not None:
             raise outdated
         raise IndexMissing(f"{self.index_dir}: no index yet (run `archive-search index SOURCE`)")

@@ -21,7 +21,6 @@ applied once: the live generation's `journal_seq` says where the next batch star
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import secrets
@@ -349,10 +348,6 @@ class ApplierLock(FileLock):
 
     def __init__(self, index_dir: Path):
         super().__init__(Path(index_dir) / LOCK)
-
-
-def is_no_space(error: BaseException) -> bool:
-    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class MergeStarter:

@@ -66,10 +66,11 @@ def cli(*args, env=None, **kw) -> subprocess.Popen:
                             env=env or clean_env(), **kw)
 
 
-def lock_holders(index_dir: Path) -> list[int]:
-    """PIDs holding the build lock of `index_dir` (read from /proc/locks by the lock file's inode)."""
+def lock_holders(index_dir: Path, name: str = LOCK) -> list[int]:
+    """PIDs holding the lock file `name` (the build lock by default) of `index_dir`, read from
+    /proc/locks by the file's inode."""
     try:
-        inode = (Path(index_dir) / LOCK).stat().st_ino
+        inode = (Path(index_dir) / name).stat().st_ino
     except FileNotFoundError:
         return []
     pids = []
@@ -112,9 +113,10 @@ class Server:
     """`archive-search serve` (gunicorn, real workers) on 127.0.0.1, stopped in teardown."""
 
     def __init__(self, index_dir: Path, log: Path, workers: int = 2, env: dict | None = None,
-                 archive: list | None = None, command: list | None = None):
+                 archive: list | None = None, command: list | None = None, port: int | None = None):
+        """`port`: the port of a server this one replaces (a restart), else a free one."""
         self.index_dir = Path(index_dir)
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         args = command or [sys.executable, "-m", "indexer.cli", "serve", "--index-dir", str(index_dir),
@@ -168,6 +170,118 @@ class Server:
     def json(self, path: str, **kw):
         status, headers, body = self.get(path, **kw)
         return status, json.loads(body)
+
+    def processes(self) -> dict:
+        """This server's processes, found from the process tree: the gunicorn master (the
+        process this test started), its workers, and the live index's applier."""
+        kids = children(self.proc.pid)
+        return {"master": self.proc.pid,
+                "workers": [pid for pid, cmd in kids if "indexer.cli serve " in cmd],
+                "applier": [pid for pid, cmd in kids if "indexer.cli apply " in cmd]}
+
+    def supervisor_hung(self) -> bool:
+        """Whether a thread of the master is blocked reading a pipe that a worker holds too: the
+        applier's supervisor stuck in `subprocess.Popen`, waiting for the end of its error pipe
+        that a worker forked at that moment inherited (it was, before 873c878: test_fault_live.py)."""
+        procs = self.processes()
+        held = set().union(*(open_files(w) for w in procs["workers"])) if procs["workers"] else set()
+        return any(pipe in held for pipe in blocked_pipe_reads(procs["master"]))
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent PID) of a process from /proc, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) "
+    return fields[0], int(fields[1])
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by its parent, does not)."""
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """The live children of `pid` and their command lines, read from /proc (zombies left out)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        if stat is None or stat[1] != pid or stat[0] in ("Z", "X"):
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found.append((int(entry.name), cmdline))
+    return found
+
+
+# The number of read(2) in /proc/<pid>/syscall, per machine.
+_READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(os.uname().machine)
+
+
+def blocked_pipe_reads(pid: int) -> list[str]:
+    """The pipes (`pipe:[inode]`) that threads of `pid` are blocked reading, from /proc."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for tid in tasks:
+        try:
+            call = Path(f"/proc/{pid}/task/{tid}/syscall").read_text().split()
+            if _READ_SYSCALL is None or not call or call[0] != str(_READ_SYSCALL):
+                continue
+            target = os.readlink(f"/proc/{pid}/fd/{int(call[1], 16)}")
+        except (OSError, ValueError, IndexError):
+            continue
+        if target.startswith("pipe:"):
+            found.append(target)
+    return found
+
+
+def open_files(pid: int) -> set[str]:
+    """What the descriptors of `pid` point to (paths, `pipe:[inode]`...)."""
+    out = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return out
+    for fd in fds:
+        try:
+            out.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            pass
+    return out
+
+
+def wait_until(predicate, timeout: float, every: float = 0.05) -> bool:
+    """Polls `predicate` until it is true or `timeout` seconds have passed; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return bool(predicate())
+        time.sleep(every)
+
+
+def mount_tmpfs(folder: Path, size: str) -> str | None:
+    """Mounts a tmpfs of `size` on `folder`; returns why not (None once mounted)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    return None if done.returncode == 0 else (done.stderr.strip() or f"mount exited with {done.returncode}")
+
+
+def unmount(folder: Path) -> None:
+    if subprocess.run(["umount", str(folder)], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
 def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.routing import PathConverter
 
 from indexer.search import IndexStore
 
@@ -71,9 +72,18 @@ def session_secret(config: Mapping) -> str:
     return secrets.token_hex(32)
 
 
+class ArticleIdConverter(PathConverter):
+    """An article id in a URL: any characters, "/" included (a file's path). Werkzeug's `path`
+    stops at a line feed, and the route would answer 404 where the id check answers 400."""
+
+    regex = r"[\s\S]+?"
+    part_isolating = False  # (Werkzeug would take a regex without "/" for one path segment)
+
+
 def create_app(test_config: Mapping | None = None) -> Flask:
     """Build the app: config from defaults, then `ARCHIVE_SEARCH_*` variables, then `test_config`."""
     app = Flask(__name__)
+    app.url_map.converters["article_id"] = ArticleIdConverter
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(settings_from_env(os.environ))
     if test_config is not None:

@@ -24,7 +24,7 @@ def search_json():
     return jsonify(search_answer(search_request(request.args)))
 
 
-@bp.get("/api/v1/articles/<path:article_id>")  # an id may hold "/" (a file's path)
+@bp.get("/api/v1/articles/<article_id:article_id>")
 @by_generation
 def article_json(article_id: str):
     index = store()

@@ -98,14 +98,14 @@ def _accepted(task: dict):
     return response
 
 
-@bp.put("/api/v1/admin/articles/<path:article_id>")  # an id may hold "/" (a file's path)
+@bp.put("/api/v1/admin/articles/<article_id:article_id>")
 def put_article(article_id: str):
     article_id = check_id(article_id)
     article = article_from_json(_json_object(), article_id)
     return _accepted(live.put(_index_dir(), [article], kind="put"))
 
 
-@bp.delete("/api/v1/admin/articles/<path:article_id>")
+@bp.delete("/api/v1/admin/articles/<article_id:article_id>")
 def delete_article(article_id: str):
     return _accepted(live.delete(_index_dir(), [check_id(article_id)]))
 

@@ -431,13 +431,16 @@ class Supervisor:
     def _watch(self) -> None:
         lock = ApplierLock(self.index_dir)
         while not self._stop.is_set():
-            if not lock.held_elsewhere():
-                pid = self._pid = spawn("apply", self.index_dir)
-                log.info("applier started (pid %d)", pid)
-                # Give it the time to take its lock before looking again.
-                deadline = time.monotonic() + 10
-                while not lock.held_elsewhere() and alive(pid) and time.monotonic() < deadline:
-                    time.sleep(0.05)
+            try:
+                if not lock.held_elsewhere():
+                    pid = self._pid = spawn("apply", self.index_dir)
+                    log.info("applier started (pid %d)", pid)
+                    # Give it the time to take its lock before looking again.
+                    deadline = time.monotonic() + 10
+                    while not lock.held_elsewhere() and alive(pid) and time.monotonic() < deadline:
+                        time.sleep(0.05)
+            except Exception:  # noqa: BLE001 - whatever failed, the watch goes on (a dead
+                log.exception("could not start the applier; trying again")  # watcher = no applier, ever)
             self._stop.wait(self.CHECK_EVERY)
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -129,7 +129,7 @@ class Ledger:
         return {row[0] for row in rows}
 
     def note_waiting(self, task_ids: list[int], reason: str) -> None:
-        """Says why tasks still wait (a full disk...): they stay enqueued and are retried."""
+        """Says why tasks still wait (a full disk...): they stay unfinished and are retried."""
         with self.transaction() as db:
             db.executemany("UPDATE tasks SET error = ? WHERE id = ? AND state IN ('enqueued', 'processing')",
                            [(reason, i) for i in task_ids])

@@ -488,3 +488,15 @@ def test_healthz_and_the_admin_page_say_how_many_writes_wait(writer, index_dir):
     assert "<dt>En attente</dt><dd>2 écritures</dd>" in page
     assert "<dt>Applicateur</dt><dd>arrêté</dd>" in page
     assert "aucun applicateur ne tourne" in page
+
+
+@pytest.mark.parametrize("encoded", ["a%0Ab", "%0A", "a%0D%0Ab"])
+def test_an_id_holding_a_line_feed_is_refused_with_400_naming_it(writer, index_dir, encoded):
+    """The route takes any id (Werkzeug's own `path` stops at a line feed: it answered 404)."""
+    before = Journal(index_dir).last_seq()
+    for answer in (writer.put(f"/api/v1/admin/articles/{encoded}", json=ARTICLE, headers=AUTH),
+                   writer.delete(f"/api/v1/admin/articles/{encoded}", headers=AUTH)):
+        assert answer.status_code == 400, answer.get_data(as_text=True)
+        assert answer.get_json()["error"]["param"] == "id"
+    assert Journal(index_dir).last_seq() == before
+    assert writer.get(f"/api/v1/articles/{encoded}").status_code == 404

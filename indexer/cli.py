@@ -183,7 +183,8 @@ def _finish_tasks(index_dir: str, tasks: list[dict], no_wait: bool) -> None:
     """Applies the tasks here when no applier runs for the index (else waits for the server's),
     then prints how each ended; exit status 1 if one failed."""
     from indexer import live
-    from indexer.live.applier import Applier, ApplierLock
+    from indexer.live.applier import Applier
+    from indexer.live.processes import ApplierLock
 
     if not no_wait:
         lock = ApplierLock(Path(index_dir))
@@ -232,7 +233,8 @@ def apply(index_dir, once, parent):
     import signal
     import threading
 
-    from indexer.live.applier import Applier, ApplierLock
+    from indexer.live.applier import Applier
+    from indexer.live.processes import ApplierLock
 
     if parent is not None:  # started by `serve`: ends with it (SIGTERM when it dies)
         from indexer.storage.shards import die_with_parent

@@ -12,7 +12,7 @@ from gunicorn.app.base import BaseApplication
 
 from indexer.build import build_index
 from indexer.errors import IndexMissing
-from indexer.live.applier import Supervisor
+from indexer.live.processes import Supervisor
 from indexer.search import IndexStore
 
 from . import create_app

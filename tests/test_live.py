@@ -10,7 +10,8 @@ import pytest
 
 from indexer import live
 from indexer.build import build_index
-from indexer.live.applier import Applier, ApplierLock, applied_seq
+from indexer.live.applier import Applier, applied_seq
+from indexer.live.processes import ApplierLock
 from indexer.live.documents import article_from_json
 from indexer.live.journal import Journal
 from indexer.live.ledger import Ledger

@@ -105,7 +105,8 @@ def pending_writes(index_dir, applied: int) -> int:
 def status(index_dir) -> dict:
     """The live index at a glance, for the admin page and /healthz: writes waiting to be
     applied, whether an applier runs, the journal's size and last repairs, pushed articles."""
-    from indexer.live.applier import ApplierLock, applied_seq
+    from indexer.live.applier import applied_seq
+    from indexer.live.processes import ApplierLock
     from indexer.locks import FileLock
     from indexer.live.merge import LOCK as MERGE_LOCK
 

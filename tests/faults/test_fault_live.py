@@ -40,8 +40,9 @@ from faultkit import (alive, articles, children, clean_env, lock_holders, mount_
 from indexer import live
 from indexer.build import build_index
 from indexer.live import journal as journal_module
-from indexer.live.applier import LOCK as APPLIER_LOCK
-from indexer.live.applier import Applier, ApplierLock, Supervisor, applied_seq
+from indexer.live.processes import APPLIER_LOCK
+from indexer.live.applier import Applier, applied_seq
+from indexer.live.processes import ApplierLock, Supervisor
 from indexer.live.documents import article_from_json
 from indexer.live.journal import Journal, JournalFull
 from indexer.live.ledger import Ledger

@@ -41,6 +41,9 @@ from indexer.storage.segments import SegmentFiles
 # A build that would replace the live index by one this much smaller is refused:
 # it is far more likely a truncated export than a real deletion of most articles.
 SHRINK_LIMIT = 0.5
+# Pushes caught up without the writer lock, in at most this many rounds, until this few are left.
+CATCH_UP_ROUNDS = 3
+CATCH_UP_UNDER_LOCK = 50
 
 Progress = Callable[[int, int], None]
 
@@ -167,17 +170,19 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
         finally:
             writers.cancel()
 
+        # What was pushed while the build ran (the live index has it already) is caught up on
+        # top of what the build made of the sources: first without the writer lock, while the
+        # applier goes on (a long build under a stream of pushes has thousands to analyse),
+        # then under it for the few pushed meanwhile, so that writes stall only that long.
+        caught_up = pushed_seq
+        for _ in range(CATCH_UP_ROUNDS):
+            changes, through = _pushed_changes(ledger, caught_up)
+            if len(changes) <= CATCH_UP_UNDER_LOCK:
+                break
+            apply_changes(building, shard_count, changes, vocabulary)
+            caught_up = through
         with generations.WriterLock(index_dir):
-            # What was pushed while the build ran (the live index has it already): caught up
-            # now, on top of what the build made of the sources.
-            journal_seq = pushed_seq
-            changes = []
-            for article_id, seq, article in ledger.pushed(after=pushed_seq):
-                journal_seq = max(journal_seq, seq)
-                if article is None:
-                    changes.append((article_id, None))
-                else:
-                    changes.append((article_id, prepare(from_record(article), None)[1]))
+            changes, journal_seq = _pushed_changes(ledger, caught_up)
             apply_changes(building, shard_count, changes, vocabulary)
             journal_seq = max(journal_seq, ledger.laid_through())
             report.articles = live_articles(building, shard_count)
@@ -197,6 +202,17 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             generations.remove_unfinished(index_dir, building.name)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _pushed_changes(ledger: Ledger, after: int) -> tuple[list, int]:
+    """The changes of the articles pushed (or deleted) after journal record `after`, and the
+    last record they come from. The ledger lays records in order, so nothing at or below that
+    record is missed by the next call."""
+    changes, through = [], after
+    for article_id, seq, article in ledger.pushed(after=after):
+        through = max(through, seq)
+        changes.append((article_id, None if article is None else prepare(from_record(article), None)[1]))
+    return changes, through
 
 
 def _skip(report: BuildReport, recorder: JobRecorder, skipped: Skipped) -> None:

@@ -166,6 +166,53 @@ def test_writes_pushed_while_a_reindex_runs_are_kept(index_dir, tmp_path, monkey
     assert _total(index_dir, "okapi") == 1 and _total(index_dir, "tapir") == 1
 
 
+def test_a_reindex_catches_up_with_pushes_without_the_writer_lock_then_the_rest_under_it(
+        index_dir, tmp_path, monkeypatch):
+    """Under a stream of pushes a long build has thousands of them to catch up: it does so while
+    the applier goes on, and holds the writer lock only for what arrived meanwhile."""
+    from indexer import build as build_mod
+
+    archive = write_jsonl(tmp_path / "archive.jsonl", articles(40, seed=3))
+    reading, go_on = threading.Event(), threading.Event()
+    real_prepare, real_apply = build_mod.prepare, build_mod.apply_changes
+    calls = []  # (ids caught up, writer lock held by someone else at the time)
+
+    def slow_prepare(article, old):
+        if not reading.is_set():
+            reading.set()
+            go_on.wait(30)
+        return real_prepare(article, old)
+
+    def watched_apply(folder, shards, changes, vocabulary):
+        calls.append(([i for i, _ in changes], generations.WriterLock(index_dir).held_elsewhere()))
+        if len(calls) == 1:  # pushed while the first catch-up runs: for the next round
+            live.put(index_dir, [_article("during", "Un tapir remplacé par un zèbre")])
+            _apply(index_dir)
+        return real_apply(folder, shards, changes, vocabulary)
+
+    monkeypatch.setattr(build_mod, "prepare", slow_prepare)
+    monkeypatch.setattr(build_mod, "apply_changes", watched_apply)
+    monkeypatch.setattr(build_mod, "CATCH_UP_UNDER_LOCK", 0)
+    builder = threading.Thread(target=build_index, args=([archive], index_dir), kwargs={"incremental": False})
+    builder.start()
+    assert reading.wait(30)
+    live.put(index_dir, [_article("during", "Un tapir xylophage"), _article("other", "Un okapi")])
+    live.delete(index_dir, [articles(40, seed=3)[2]["id"]])
+    lock = ApplierLock(index_dir)
+    assert lock.acquire()
+    _apply(index_dir)
+    go_on.set()
+    builder.join(60)
+    lock.release()
+    assert not builder.is_alive()
+    assert set(calls[0][0]) == {"during", "other", articles(40, seed=3)[2]["id"]} and calls[0][1] is False
+    assert calls[1] == (["during"], False)  # the second round, still without the lock
+    assert calls[-1] == ([], True)  # nothing left for the lock
+    assert _total(index_dir, "zèbre") == 1 and _total(index_dir, "tapir") == 1
+    assert _total(index_dir, "okapi") == 1 and _total(index_dir, "xylophage") == 0  # the first tapir replaced
+    assert _total(index_dir, "") == 40 + 2 - 1
+
+
 def test_the_applier_replays_into_the_ledger_what_a_crash_left_out(index_dir):
     live.put(index_dir, [_article("p1", "Un pangolin")])
     _apply(index_dir)

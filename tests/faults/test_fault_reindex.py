@@ -141,9 +141,10 @@ def test_a_whole_reindex_under_search_load_loses_no_request(tmp_path, servers):
     assert served > 50
     assert before and not any(r[3] for r in before), "the new article showed before the switch"
     assert after and all(r[3] for r in after), "an answer after the switch came from the old index"
-    # /healthz: the old generation, then the new one, never back.
+    # /healthz: the old generation, then the new one, never back (the last sample may precede
+    # the switch by a moment: the job is read after it; the check below is after the switch).
     names = [name for _, name in health]
-    assert names[0] == old_generation and names[-1] == job["generation"]
+    assert names[0] == old_generation and set(names) <= {old_generation, job["generation"]}
     assert names == sorted(names)
     code, h = server.json("/healthz")
     assert h["generation"] == job["generation"] and h["articles"] == n + 1 and h["status"] == "ok"

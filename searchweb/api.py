@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from indexer.errors import IndexMissing
+from indexer.errors import IndexMissing, QueryError
 from indexer.live import pending_writes
-from indexer.search import get_article, suggest
+from indexer.search import get_article, related_articles, suggest
 
 from .caching import by_generation, cacheable
 from .engine import search_answer, store
@@ -16,6 +16,7 @@ from .params import search_request
 bp = Blueprint("api", __name__)
 
 SUGGEST_LIMIT = 8
+RELATED_LIMIT = 5
 
 
 @bp.get("/api/v1/search")
@@ -29,6 +30,25 @@ def search_json():
 def article_json(article_id: str):
     index = store()
     return jsonify(index.run(lambda: get_article(index, article_id)))
+
+
+@bp.get("/api/v1/articles/<article_id:article_id>/related")
+@by_generation
+def related_json(article_id: str):
+    """The published articles most related to one (its weighted terms, tags and quoted sources)."""
+    index = store()
+    limit = _integer_arg("limit", RELATED_LIMIT)
+    return jsonify(index.run(lambda: related_articles(index, article_id, limit)))
+
+
+def _integer_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise QueryError(f"{name} must be an integer, not {raw!r}", param=name) from None
 
 
 @bp.get("/api/v1/suggest")

@@ -14,7 +14,7 @@ from flask import current_app, request
 
 from indexer import __version__
 
-from .engine import store
+from .engine import index_state, store
 
 CACHE_CONTROL = "public, max-age=60"
 
@@ -33,11 +33,12 @@ def cacheable(response):
 
 
 def by_generation(view):
-    """Decorate a GET view whose answer depends only on the published index and the request's URL."""
+    """Decorate a GET view whose answer depends only on the published index (and the editor's
+    settings) and the request's URL."""
 
     @functools.wraps(view)
     def conditional(*args, **kwargs):
-        etag = request_etag(store().current().name)
+        etag = request_etag(index_state(store()))
         if etag in request.if_none_match:
             response = current_app.response_class(status=304)
         else:

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from flask import current_app
 
 from indexer.sample import SAMPLE_ARCHIVE
-from indexer.search import SearchRequest, search
+from indexer.search import SearchRequest, search, settings_version
 from indexer.search import IndexStore
 
 
@@ -32,11 +32,11 @@ class AnswerCache:
     @staticmethod
     def key(generation: str, req: SearchRequest) -> tuple:
         filters = tuple((name, tuple(sorted(values))) for name, values in sorted(req.filters.items()) if values)
-        return (generation, req.q, req.page, req.per_page, req.sort, filters, req.date_from, req.date_to)
+        return (generation, req.q, req.page, req.per_page, req.sort, filters, req.date_from, req.date_to, req.debug)
 
     def answer(self, index: IndexStore, req: SearchRequest) -> dict:
         """The engine's answer to `req`; callers must treat it as read-only, it is shared."""
-        key = self.key(index.current().name, req)
+        key = self.key(index_state(index), req)
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
@@ -51,6 +51,12 @@ class AnswerCache:
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
         return answer
+
+
+def index_state(index: IndexStore) -> str:
+    """What an answer depends on besides the request: the published generation and the version
+    of the editor's synonyms and pins (both change without a restart)."""
+    return f"{index.current().name}+settings-{settings_version(index)}"
 
 
 def search_answer(req: SearchRequest) -> dict:

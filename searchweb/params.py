@@ -23,6 +23,15 @@ def _integer(args: MultiDict, name: str, default: int) -> int:
         raise QueryError(f"{name} must be an integer, not {raw!r}", param=name) from None
 
 
+def _flag(args: MultiDict, name: str) -> bool:
+    raw = args.get(name, "").strip().lower()
+    if raw in ("", "0", "false"):
+        return False
+    if raw in ("1", "true"):
+        return True
+    raise QueryError(f"{name} must be 1 or 0 (true or false), not {raw!r}", param=name)
+
+
 def search_request(args: MultiDict) -> SearchRequest:
     """The SearchRequest these query-string `args` ask for, validated by the engine's own rules."""
     request = SearchRequest(
@@ -34,6 +43,7 @@ def search_request(args: MultiDict) -> SearchRequest:
         filters={facet: [v for v in args.getlist(facet) if v.strip()] for facet in FACETS},
         date_from=args.get("from", "").strip() or None,
         date_to=args.get("to", "").strip() or None,
+        debug=_flag(args, "debug"),
     )
     request.validate()
     return request

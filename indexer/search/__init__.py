@@ -14,8 +14,13 @@ from datetime import date
 
 
 from indexer.search.completions import suggest  # noqa: F401  (the search surface: search, suggest, get_article)
+from indexer.search import curation
+from indexer.search.curation import BadSettings, read_settings, update_settings  # noqa: F401
+from indexer.search.curation import synonyms_as_lines, synonyms_from_lines, pins_as_lines, pins_from_lines  # noqa: F401
+from indexer.search.related import related_articles  # noqa: F401
 from indexer.errors import ArticleNotFound, QueryError
 from indexer.search.facets import FACETS, disjunctive_counts
+from indexer.search.fields import public_fields as _public_fields
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import rank
 from indexer.search.scoring import term_cache
@@ -39,6 +44,7 @@ class SearchRequest:
     filters: dict[str, list[str]] = field(default_factory=dict)
     date_from: str | None = None
     date_to: str | None = None
+    debug: bool = False  # add `debug`: the settings version, synonyms applied, pins
 
     def validate(self) -> "SearchRequest":
         """Raises QueryError naming the first bad parameter."""
@@ -78,29 +84,54 @@ def search(store: IndexStore, request: SearchRequest, time_limit: float | None =
     started = time.perf_counter()
     deadline = time.monotonic() + time_limit if time_limit else None
     generation = store.current()
-    parsed = parse_query(request.q, generation.lexicon)
+    settings = curation.current(store.index_dir)
+    synonyms = settings.expansions or None
+    parsed = parse_query(request.q, generation.lexicon, synonyms)
     suggestion = correct_query(generation, request.q)
+    normalized = curation.normalize_query(request.q) if settings.pins or request.debug else ""
+    pins = settings.pins.get(normalized, []) if request.sort == "relevance" else []
 
-    answer = _answer(generation, parsed, request, deadline)
+    answer = _answer(generation, parsed, request, deadline, pins)
     corrected = False
     if answer["total"] == 0 and suggestion:
-        retry = parse_query(suggestion, generation.lexicon)
-        retried = _answer(generation, retry, request, deadline)
+        retry = parse_query(suggestion, generation.lexicon, synonyms)
+        retried = _answer(generation, retry, request, deadline, [])
         if retried["total"]:
-            answer, corrected = retried, True
+            answer, corrected, parsed = retried, True, retry
     answer.update(query=request.q, suggestion=suggestion, corrected=corrected,
                   took_ms=round((time.perf_counter() - started) * 1000, 2))
+    if request.debug:
+        answer["debug"] = {
+            "generation": generation.name, "settings_version": settings.version,
+            "normalized_query": normalized, "synonyms": parsed.synonyms,
+            "pinned": answer.pop("_pinned", []),
+        }
     return _ordered(answer)
+
+
+def settings_version(store: IndexStore) -> int:
+    """The version of the synonyms and pins in force (part of every cache key of an answer)."""
+    return curation.current(store.index_dir).version
 
 
 def _ordered(answer: dict) -> dict:
     keys = ("query", "total", "page", "per_page", "pages", "took_ms", "suggestion", "corrected",
-            "results", "facets")
-    return {k: answer[k] for k in keys}
+            "results", "facets", "debug")
+    return {k: answer[k] for k in keys if k in answer}
+
+
+def _pinned_docs(generation: Generation, pins: list[str], allowed) -> list[int]:
+    """The pinned articles that are live (published) and pass the filters, in the pin's order."""
+    docs = []
+    for article_id in pins:
+        docnum = generation.find(article_id)
+        if docnum is not None and (allowed is None or allowed[docnum]):
+            docs.append(docnum)
+    return docs
 
 
 def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
-            deadline: float | None) -> dict:
+            deadline: float | None, pins: list[str] = ()) -> dict:
     columns = generation.columns
     selected = {k: v for k, v in request.filters.items() if v}
     masks = {name: columns.facets[name].mask(values, columns.size) for name, values in selected.items()}
@@ -112,13 +143,20 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
     start = (request.page - 1) * request.per_page
     end = start + request.per_page
     by_relevance = request.sort == "relevance" and parsed.query is not None
+    pinned = _pinned_docs(generation, pins, allowed) if by_relevance and pins else []
     ranked = []
     if parsed.query is None:
         base = columns.live.copy()
     elif by_relevance:
-        base, ranked = rank(term_cache(generation), parsed.query, end, allowed, deadline)
+        base, ranked = rank(term_cache(generation), parsed.query, end + len(pinned), allowed, deadline)
     else:
         base, _ = rank(term_cache(generation), parsed.query, 0, None, deadline)
+    if pinned:
+        # Pinned first, each once; a pinned article the query does not match joins the hits.
+        scores, first = dict(ranked), set(pinned)
+        ranked = [(d, scores.get(d)) for d in pinned] + [(d, s) for d, s in ranked if d not in first]
+        base = base.copy()
+        base[pinned] = True
     # Dates narrow every facet's counts; a facet's own values do not narrow its counts.
     if date_mask is not None:
         base &= date_mask
@@ -126,7 +164,7 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
     total = int(hits.sum())
 
     if by_relevance:
-        page = [(d, round(float(s), 4)) for d, s in ranked[start:end]]
+        page = [(d, None if s is None else round(float(s), 4)) for d, s in ranked[start:end]]
     else:
         docs = columns.newest_first(hits, reverse=request.sort == "-date")[start:end].tolist()
         page = [(d, None) for d in docs]
@@ -141,17 +179,8 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
         "total": total, "page": request.page, "per_page": request.per_page,
         "pages": math.ceil(total / request.per_page) if total else 0,
         "results": results,
+        "_pinned": [generation.stored_fields(d)["id"] for d in pinned],
         "facets": disjunctive_counts(columns, base, masks, selected),
-    }
-
-
-def _public_fields(doc: dict) -> dict:
-    """The stored fields of an article, named and typed as the API shows them."""
-    return {
-        "id": doc["id"], "url": doc.get("url") or "", "title": doc.get("title") or "",
-        "date": doc.get("date") or "", "author": doc.get("author") or "",
-        "tags": doc.get("tag_list") or [], "categories": doc.get("category_list") or [],
-        "sources": doc.get("source_list") or [],
     }
 
 

@@ -94,6 +94,7 @@ class Highlight:
 class ParsedQuery:
     query: Q.Query | None          # None: every article
     highlight: Highlight
+    synonyms: list[dict] = field(default_factory=list)  # the expansions applied (debug info)
 
 
 def terms(text: str) -> list[str]:
@@ -101,8 +102,10 @@ def terms(text: str) -> list[str]:
     return [term for _, _, _, term, _ in analyze(text)]
 
 
-def parse_query(text: str, lexicon: Lexicon) -> ParsedQuery:
-    """Parses a reader's query; the archive's `lexicon` expands prefixes."""
+def parse_query(text: str, lexicon: Lexicon, synonyms: dict | None = None) -> ParsedQuery:
+    """Parses a reader's query; the archive's `lexicon` expands prefixes, and `synonyms`
+    (term sequence -> the term sequences it also stands for, search/curation.py) add
+    alternatives to the words or phrases they name."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is too long (at most {MAX_QUERY_CHARS} characters)")
     text = normalize(text).replace("«", '"').replace("»", '"').replace("“", '"').replace("”", '"')
@@ -114,7 +117,13 @@ def parse_query(text: str, lexicon: Lexicon) -> ParsedQuery:
     negatives: list[Q.Query] = []
     clauses = 0
     join_next = False
-    for m in _ITEM.finditer(text):
+    items = list(_ITEM.finditer(text))
+    spans = _synonym_spans(items, synonyms) if synonyms else {}
+    applied: list[dict] = []
+    i = 0
+    while i < len(items):
+        m = items[i]
+        i += 1
         if m.group("word") == "OR" and not m.group("neg") and not m.group("field"):
             join_next = bool(groups)
             continue
@@ -125,7 +134,13 @@ def parse_query(text: str, lexicon: Lexicon) -> ParsedQuery:
         prefix_word = m.group("word") if fields is not None else m.group(0).lstrip("-")
         fields = fields or SEARCHED_FIELDS
         negated = bool(m.group("neg"))
-        if m.group("phrase") is not None:
+        if i - 1 in spans:
+            end, source, targets = spans[i - 1]
+            q = _with_synonyms(items[i - 1:end], lexicon, highlight, targets)
+            clauses += end - i
+            i = end
+            applied.append({"terms": " ".join(source), "synonyms": [" ".join(t) for t in targets]})
+        elif m.group("phrase") is not None:
             q = _phrase(m.group("phrase"), fields, highlight, negated)
         else:
             q = _word(prefix_word, fields, lexicon, highlight, negated)
@@ -140,11 +155,72 @@ def parse_query(text: str, lexicon: Lexicon) -> ParsedQuery:
         join_next = False
 
     if not groups and not negatives:
-        return ParsedQuery(Q.NullQuery, highlight)
+        return ParsedQuery(Q.NullQuery, highlight, applied)
     positive = Q.And([g[0] if len(g) == 1 else Q.Or(g) for g in groups]) if groups else Q.Every()
     if negatives:
         positive = Q.AndNot(positive, Q.Or(negatives))
-    return ParsedQuery(positive, highlight)
+    return ParsedQuery(positive, highlight, applied)
+
+
+def _plain_terms(m) -> tuple[str, ...] | None:
+    """The terms of an item a synonym may replace: a word or a quoted phrase with no `-`, no
+    `field:`, no wildcard, not OR; None for any other item."""
+    if m.group("neg") or m.group("field"):
+        return None
+    if m.group("phrase") is not None:
+        return tuple(terms(m.group("phrase"))[:MAX_PHRASE_WORDS])
+    word = m.group("word")
+    if word == "OR" or _WILDCARDS.search(word):
+        return None
+    return tuple(terms(word))
+
+
+def _synonym_spans(items: list, synonyms: dict) -> dict[int, tuple[int, tuple, list]]:
+    """Where synonyms apply: first item -> (end item, the source's terms, its alternatives),
+    longest source first, left to right. A quoted phrase matches only as a whole; stop words
+    between words (`réseaux de neurones`) are skipped as the index skips them."""
+    longest = max(len(s) for s in synonyms)
+    plain = [_plain_terms(m) for m in items]
+    spans, i = {}, 0
+    while i < len(items):
+        if not plain[i]:
+            i += 1
+            continue
+        best = None
+        if items[i].group("phrase") is not None:
+            if plain[i] in synonyms:
+                best = (i + 1, plain[i])
+        else:
+            run: tuple = ()
+            for j in range(i, len(items)):
+                if plain[j] is None or items[j].group("phrase") is not None or len(run) >= longest:
+                    break
+                run += plain[j]
+                if plain[j] and run in synonyms:
+                    best = (j + 1, run)
+        if best and synonyms[best[1]]:
+            spans[i] = (best[0], best[1], synonyms[best[1]])
+            i = best[0]
+        else:
+            i += 1
+    return spans
+
+
+def _with_synonyms(items: list, lexicon: Lexicon, highlight: Highlight, targets: list) -> Q.Query:
+    """The items as typed, OR each alternative (a phrase when it has several words)."""
+    typed = []
+    for m in items:
+        if m.group("phrase") is not None:
+            q = _phrase(m.group("phrase"), SEARCHED_FIELDS, highlight, False)
+        else:
+            q = _word(m.group("word"), SEARCHED_FIELDS, lexicon, highlight, False)
+        if q is not None:
+            typed.append(q)
+    alternatives = [typed[0] if len(typed) == 1 else Q.And(typed)]
+    for target in targets:
+        highlight.stems.update(target)
+        alternatives.append(_terms(list(target), SEARCHED_FIELDS))
+    return Q.Or(alternatives)
 
 
 def _fields(name: str | None):

@@ -97,7 +97,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         store.watch()
     app.extensions["archive_search.store"] = store
 
-    from . import admin, api, curation, documents, errors, pages, ratelimit, security
+    from . import admin, api, curation, documents, errors, pages, ratelimit, related, security
     from .engine import AnswerCache
 
     app.extensions["archive_search.answers"] = AnswerCache()
@@ -110,4 +110,5 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(curation.bp)
+    app.register_blueprint(related.bp)
     return app

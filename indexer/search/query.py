@@ -136,7 +136,7 @@ def parse_query(text: str, lexicon: Lexicon, synonyms: dict | None = None) -> Pa
         negated = bool(m.group("neg"))
         if i - 1 in spans:
             end, source, targets = spans[i - 1]
-            q = _with_synonyms(items[i - 1:end], lexicon, highlight, targets)
+            q = _with_synonyms(items[i - 1:end], lexicon, highlight, targets, negated)
             clauses += end - i
             i = end
             applied.append({"terms": " ".join(source), "synonyms": [" ".join(t) for t in targets]})
@@ -163,9 +163,9 @@ def parse_query(text: str, lexicon: Lexicon, synonyms: dict | None = None) -> Pa
 
 
 def _plain_terms(m) -> tuple[str, ...] | None:
-    """The terms of an item a synonym may replace: a word or a quoted phrase with no `-`, no
-    `field:`, no wildcard, not OR; None for any other item."""
-    if m.group("neg") or m.group("field"):
+    """The terms of an item a synonym may replace: a word or a quoted phrase, perhaps negated,
+    with no `field:`, no wildcard, not OR; None for any other item."""
+    if m.group("field"):
         return None
     if m.group("phrase") is not None:
         return tuple(terms(m.group("phrase"))[:MAX_PHRASE_WORDS])
@@ -178,7 +178,8 @@ def _plain_terms(m) -> tuple[str, ...] | None:
 def _synonym_spans(items: list, synonyms: dict) -> dict[int, tuple[int, tuple, list]]:
     """Where synonyms apply: first item -> (end item, the source's terms, its alternatives),
     longest source first, left to right. A quoted phrase matches only as a whole; stop words
-    between words (`réseaux de neurones`) are skipped as the index skips them."""
+    between words (`réseaux de neurones`) are skipped as the index skips them. A negated item
+    matches alone (`-IA` leaves out intelligence artificielle too)."""
     longest = max(len(s) for s in synonyms)
     plain = [_plain_terms(m) for m in items]
     spans, i = {}, 0
@@ -187,13 +188,14 @@ def _synonym_spans(items: list, synonyms: dict) -> dict[int, tuple[int, tuple, l
             i += 1
             continue
         best = None
-        if items[i].group("phrase") is not None:
+        if items[i].group("phrase") is not None or items[i].group("neg"):
             if plain[i] in synonyms:
                 best = (i + 1, plain[i])
         else:
             run: tuple = ()
             for j in range(i, len(items)):
-                if plain[j] is None or items[j].group("phrase") is not None or len(run) >= longest:
+                if (plain[j] is None or items[j].group("phrase") is not None or items[j].group("neg")
+                        or len(run) >= longest):
                     break
                 run += plain[j]
                 if plain[j] and run in synonyms:
@@ -206,19 +208,21 @@ def _synonym_spans(items: list, synonyms: dict) -> dict[int, tuple[int, tuple, l
     return spans
 
 
-def _with_synonyms(items: list, lexicon: Lexicon, highlight: Highlight, targets: list) -> Q.Query:
+def _with_synonyms(items: list, lexicon: Lexicon, highlight: Highlight, targets: list,
+                   negated: bool) -> Q.Query:
     """The items as typed, OR each alternative (a phrase when it has several words)."""
     typed = []
     for m in items:
         if m.group("phrase") is not None:
-            q = _phrase(m.group("phrase"), SEARCHED_FIELDS, highlight, False)
+            q = _phrase(m.group("phrase"), SEARCHED_FIELDS, highlight, negated)
         else:
-            q = _word(m.group("word"), SEARCHED_FIELDS, lexicon, highlight, False)
+            q = _word(m.group("word"), SEARCHED_FIELDS, lexicon, highlight, negated)
         if q is not None:
             typed.append(q)
     alternatives = [typed[0] if len(typed) == 1 else Q.And(typed)]
     for target in targets:
-        highlight.stems.update(target)
+        if not negated:
+            highlight.stems.update(target)
         alternatives.append(_terms(list(target), SEARCHED_FIELDS))
     return Q.Or(alternatives)
 

@@ -7,6 +7,17 @@
  *   data-endpoint  the service's address (default: where this script was loaded from)
  *   data-per-page  results per page, 1 to 50 (default 5)
  *   data-facets    facets offered as chips, among tag, category, source, year, author (default "tag,year")
+ *
+ * Related articles, on an article's own page (the articles most like it: its words, tags and the
+ * sources it quotes):
+ *
+ *   <div data-archive-search-related data-article-id="105" data-limit="5"></div>
+ *
+ *   data-article-id  the article's id in the archive (required)
+ *   data-limit       how many, 1 to 20 (default 5)
+ *   data-title       the block's heading (default "À lire aussi"); data-endpoint as above
+ * An unknown id, an error or no related article leaves the element empty.
+ *
  * It renders into a Shadow DOM (the host page's styles and ours never mix), reads the JSON API
  * through CORS without credentials, and builds every node itself: archive text is only ever text,
  * and the one HTML field, the snippet, is reduced to text and <mark>.
@@ -43,7 +54,9 @@
     ".date { color: #5b6475; font-size: .85rem; }",
     ".snippet { margin: .25rem 0 0; overflow-wrap: anywhere; }",
     "mark { background: #ffe98a; color: inherit; border-radius: 3px; padding: 0 .1em; }",
-    ".pager { display: flex; justify-content: space-between; align-items: center; margin-top: .75rem; font-size: .9rem; }"
+    ".pager { display: flex; justify-content: space-between; align-items: center; margin-top: .75rem; font-size: .9rem; }",
+    "h2.related-title { font-size: 1rem; margin: 0 0 .25rem; }",
+    ".shares { color: #5b6475; font-size: .85rem; margin: .15rem 0 0; }"
   ].join("\n");
 
   function el(tag, attrs, text) {
@@ -189,9 +202,44 @@
     run();
   }
 
+  // Related articles: a list of links, filled once from /api/v1/articles/{id}/related.
+  function mountRelated(host) {
+    if (host.shadowRoot) return;
+    var id = host.dataset.articleId;
+    if (!id) return;
+    var endpoint = setting(host, "endpoint", scriptOrigin).replace(/\/+$/, "");
+    var limit = Math.min(20, Math.max(1, parseInt(setting(host, "limit", "5"), 10) || 5));
+    var root = host.attachShadow({ mode: "open" });
+    styleInto(root);
+    var url = endpoint + "/api/v1/articles/" + encodeURIComponent(id) + "/related?limit=" + limit;
+    fetch(url, { mode: "cors", credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (answer) {
+        if (!answer.results.length) return;
+        var box = el("section", { class: "box related", part: "box", "aria-label": setting(host, "title", "À lire aussi") });
+        box.appendChild(el("h2", { class: "related-title" }, setting(host, "title", "À lire aussi")));
+        var list = el("ol", { class: "results" });
+        answer.results.forEach(function (result) {
+          var item = el("li", { class: "result", "data-id": result.id });
+          var href = httpUrl(result.url, endpoint);
+          item.appendChild(href ? el("a", { class: "title", href: href, target: "_top" }, result.title)
+                                : el("span", { class: "title" }, result.title));
+          if (result.date) item.append(" ", el("span", { class: "date" }, "· " + frenchDate(result.date)));
+          var sources = (result.shares && result.shares.sources) || [];
+          if (sources.length) item.appendChild(el("p", { class: "shares" }, "Cite aussi : " + sources.slice(0, 3).join(", ")));
+          list.appendChild(item);
+        });
+        box.appendChild(list);
+        root.appendChild(box);
+      })
+      .catch(function () { /* related articles are a nicety: the page works without them */ });
+  }
+
   function mountAll() {
+    var related = document.querySelectorAll("[data-archive-search-related]:not(script)");
+    Array.prototype.forEach.call(related, mountRelated);
     var hosts = document.querySelectorAll("[data-archive-search]:not(script)");
-    if (!hosts.length && script && script.parentNode) {
+    if (!hosts.length && !related.length && script && script.parentNode) {
       // No element named: the widget goes where the script tag is.
       var host = el("div", { "data-archive-search": "" });
       script.parentNode.insertBefore(host, script.nextSibling);
@@ -200,7 +248,7 @@
     Array.prototype.forEach.call(hosts, mount);
   }
 
-  window.ArchiveSearch = { mount: mount };
+  window.ArchiveSearch = { mount: mount, mountRelated: mountRelated };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
   else mountAll();
 })();

@@ -10,6 +10,7 @@ from indexer import __version__
 from indexer.live.documents import MAX_BATCH, MAX_ID_CHARS, MAX_REQUEST_BYTES
 from indexer.search.query import MAX_QUERY_CHARS
 from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
+from indexer.search import curation, related
 
 from .documents import DEFAULT_TASKS, MAX_TASKS
 from .params import DEFAULT_PER_PAGE, FACETS
@@ -85,13 +86,88 @@ SCHEMAS = {
             "took_ms": {"type": "number"},
             "suggestion": {**NULLABLE_STRING, "description": "A corrected query in the archive's spelling."},
             "corrected": {"type": "boolean", "description": "True when `q` found nothing and the results are those of `suggestion`."},
-            "results": {"type": "array", "items": _ref("SearchResult")},
+            "results": {"type": "array", "items": _ref("SearchResult"),
+                        "description": "Pinned articles first (relevance order only); a pinned article the "
+                        "words do not match has a null `score`."},
+            "debug": {**_ref("SearchDebug"), "description": "Only with `debug=1`."},
             "facets": {
                 "type": "object",
                 "required": list(FACETS),
                 "properties": {facet: {"type": "array", "items": _ref("FacetValue")} for facet in FACETS},
             },
         },
+    },
+    "SearchDebug": {
+        "type": "object",
+        "required": ["generation", "settings_version", "normalized_query", "synonyms", "pinned"],
+        "properties": {
+            "generation": {"type": "string", "description": "The index generation that answered."},
+            "settings_version": {"type": "integer", "minimum": 0,
+                                 "description": "The version of the synonyms and pins in force (0: none ever set)."},
+            "normalized_query": {"type": "string", "description": "The query's terms, as pins are looked up."},
+            "synonyms": {"type": "array", "description": "The synonyms applied: a word or phrase's terms and "
+                         "the phrases it also stood for.",
+                         "items": {"type": "object", "required": ["terms", "synonyms"],
+                                   "properties": {"terms": {"type": "string"}, "synonyms": STRINGS}}},
+            "pinned": {**STRINGS, "description": "Ids of the pinned articles shown first."},
+        },
+    },
+    "RelatedArticle": {
+        "type": "object",
+        "required": ["id", "url", "title", "date", "author", "tags", "categories", "sources", "score", "shares"],
+        "properties": {
+            "id": {"type": "string"}, "url": {"type": "string"}, "title": {"type": "string"},
+            "date": {"type": "string"}, "author": {"type": "string"}, "tags": STRINGS, "categories": STRINGS,
+            "sources": STRINGS,
+            "score": {"type": "number", "exclusiveMinimum": 0,
+                      "description": "Likeness of words (up to 1) plus what shared tags and quoted sources add."},
+            "shares": {"type": "object", "required": ["tags", "sources"],
+                       "properties": {"tags": STRINGS, "sources": STRINGS},
+                       "description": "The tags and quoted sources both articles have, in this article's spelling."},
+        },
+    },
+    "RelatedAnswer": {
+        "type": "object",
+        "required": ["id", "results"],
+        "properties": {"id": {"type": "string"},
+                       "results": {"type": "array", "items": _ref("RelatedArticle"), "description": "Best first."}},
+    },
+    "SynonymRule": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["synonyms"],
+        "description": "Without `input`: each word or phrase stands for every other (both ways). With `input`: "
+                       "a search for `input` also finds the `synonyms` (one way). Each is read through the index's "
+                       "French analysis (case, accents, elision, plurals do not count); a phrase matches as a phrase.",
+        "properties": {
+            "input": {"type": "string", "minLength": 1, "maxLength": curation.MAX_PHRASE_CHARS},
+            "synonyms": {"type": "array", "minItems": 1, "maxItems": curation.MAX_SYNONYMS,
+                         "items": {"type": "string", "minLength": 1, "maxLength": curation.MAX_PHRASE_CHARS}},
+        },
+    },
+    "Pin": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["query", "articles"],
+        "properties": {
+            "query": {"type": "string", "minLength": 1, "maxLength": curation.MAX_PHRASE_CHARS,
+                      "description": "Compared as the index reads it: case, accents, plurals and stop words do not count."},
+            "articles": {"type": "array", "minItems": 1, "maxItems": curation.MAX_PINNED, "uniqueItems": True,
+                         "items": {"type": "string", "minLength": 1, "maxLength": curation.MAX_ID_CHARS},
+                         "description": "Shown first, in this order, when published and within the reader's filters."},
+        },
+    },
+    "Synonyms": {
+        "type": "object",
+        "required": ["version", "updated_at", "synonyms"],
+        "properties": {"version": {"type": "integer", "minimum": 0}, "updated_at": NULLABLE_STRING,
+                       "synonyms": {"type": "array", "maxItems": curation.MAX_RULES, "items": _ref("SynonymRule")}},
+    },
+    "Pins": {
+        "type": "object",
+        "required": ["version", "updated_at", "pins"],
+        "properties": {"version": {"type": "integer", "minimum": 0}, "updated_at": NULLABLE_STRING,
+                       "pins": {"type": "array", "maxItems": curation.MAX_RULES, "items": _ref("Pin")}},
     },
     "Article": {
         "type": "object",
@@ -220,6 +296,8 @@ SEARCH_PARAMETERS = [
     ),
     _query("from", "Published on or after this day.", {"type": "string", "format": "date"}),
     _query("to", "Published on or before this day.", {"type": "string", "format": "date"}),
+    _query("debug", "`1`: add `debug` to the answer (synonyms applied, pinned articles, settings version).",
+           {"enum": ["0", "1", "true", "false"], "default": "0"}),
 ]
 
 CACHED = {
@@ -260,6 +338,37 @@ def _cached(schema_name: str, description: str) -> dict:
     return {**_json(schema_name, description), "headers": CACHED}
 
 
+def _settings_path(kind: str, schema: str) -> dict:
+    """GET and PUT of the editor's synonyms or pins (stored beside the index; no reindex)."""
+    item = {"type": "array", "items": _ref("SynonymRule" if kind == "synonyms" else "Pin")}
+    return {
+        "get": {
+            "summary": f"The {kind} in force",
+            "operationId": f"get{schema}",
+            "security": ADMIN,
+            "responses": {"200": {**_json(schema, f"The {kind} and the version of the settings."),
+                                  "headers": {"Cache-Control": {"schema": {"const": "no-store"}}}},
+                          **ADMIN_REFUSALS},
+        },
+        "put": {
+            "summary": f"Replace the {kind}",
+            "description": "In force at every server process's next request, without a reindex.",
+            "operationId": f"put{schema}",
+            "security": ADMIN,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": [kind], "properties": {kind: item}}}}},
+            "responses": {
+                "200": _json(schema, f"The {kind} stored; `version` is the new settings version."),
+                "400": _error("A bad rule (`bad_settings`, named in `error.param`, e.g. `synonyms[2].input`): "
+                              "an empty or stop-word-only term, a word made its own synonym, one-way rules "
+                              "that loop, too many or too long. Nothing was stored."),
+                **ADMIN_REFUSALS,
+                "413": _error("A body over the app's 64 kB."),
+            },
+        },
+    }
+
+
 def _paths() -> dict:
     return {
         "/api/v1/search": {
@@ -286,6 +395,25 @@ def _paths() -> dict:
                     "200": _cached("Article", "The article, as plain text."),
                     "304": NOT_MODIFIED,
                     "404": _error("No article has this id."),
+                },
+            }
+        },
+        "/api/v1/articles/{id}/related": {
+            "get": {
+                "summary": "The articles most related to one",
+                "description": "From the article's own best terms (Elasticsearch's more_like_this), its tags and the "
+                               "sources it quotes (two articles citing the same study are related). Never the "
+                               "article itself; published articles only.",
+                "operationId": "relatedArticles",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                               _query("limit", "How many, best first.",
+                                      {"type": "integer", "minimum": 1, "maximum": related.MAX_LIMIT,
+                                       "default": related.DEFAULT_LIMIT})],
+                "responses": {
+                    "200": _cached("RelatedAnswer", "The related articles, best first (maybe none)."),
+                    "304": NOT_MODIFIED,
+                    "400": _error("A bad `limit`."),
+                    "404": _error("No published article has this id."),
                 },
             }
         },
@@ -401,6 +529,8 @@ def _paths() -> dict:
                 },
             },
         },
+        "/api/v1/admin/synonyms": _settings_path("synonyms", "Synonyms"),
+        "/api/v1/admin/pins": _settings_path("pins", "Pins"),
         "/healthz": {
             "get": {
                 "summary": "Health for load balancers",

@@ -50,7 +50,7 @@ def test_every_route_of_the_app_is_described(app, spec):
 
 def test_search_parameters_are_all_described(spec):
     names = {p["name"] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
-    assert names == {"q", "page", "per_page", "sort", "tag", "category", "source", "year", "author", "from", "to"}
+    assert names == {"q", "page", "per_page", "sort", "tag", "category", "source", "year", "author", "from", "to", "debug"}
 
 
 @pytest.mark.parametrize("url, path", [

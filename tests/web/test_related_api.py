@@ -1,0 +1,70 @@
+"""Related articles over HTTP: the API's answers and errors, caching, the search page's toggle
+(without JavaScript), hostile archive text, OpenAPI conformance."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_openapi import conforms
+
+
+def test_the_articles_quoting_the_same_sources_are_related(client):
+    response = client.get("/api/v1/articles/105/related")
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["id"] == "105" and len(answer["results"]) == 5
+    assert answer["results"][0]["id"] == "109"
+    assert answer["results"][0]["shares"]["sources"] == ["FEVAD", "Nicolas Bordas", "TBWA Europe"]
+    assert "105" not in [r["id"] for r in answer["results"]]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    # Conditional GET, as every read of the published index.
+    again = client.get("/api/v1/articles/105/related", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert len(client.get("/api/v1/articles/109/related?limit=2").get_json()["results"]) == 2
+
+
+@pytest.mark.parametrize("url, status, param", [
+    ("/api/v1/articles/no-such-article/related", 404, None),
+    ("/api/v1/articles/105/related?limit=0", 400, "limit"),
+    ("/api/v1/articles/105/related?limit=21", 400, "limit"),
+    ("/api/v1/articles/105/related?limit=cinq", 400, "limit"),
+    ("/api/v1/articles/105/related?limit=99999999999999999999", 400, "limit"),
+])
+def test_errors_are_json_with_the_right_status(client, url, status, param):
+    response = client.get(url)
+    assert response.status_code == status and response.mimetype == "application/json"
+    assert response.get_json()["error"].get("param") == param
+
+
+def test_the_answers_conform_to_the_openapi_document(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for url in ("/api/v1/articles/105/related", "/api/v1/articles/2/related?limit=20",
+                "/api/v1/articles/absent/related", "/api/v1/articles/105/related?limit=0"):
+        conforms(spec, "/api/v1/articles/{id}/related", "get", client.get(url))
+
+
+def test_the_search_page_offers_related_articles_and_shows_them_on_request(client):
+    page = client.get("/?q=fevad").get_data(as_text=True)
+    assert page.count('<details class="related"') == 2
+    assert 'data-url="/api/v1/articles/105/related?limit=5"' in page
+    assert "related=105" in page and "Afficher les articles liés" in page
+
+    page = client.get("/?q=fevad&related=105").get_data(as_text=True)
+    opened = page[page.index('data-url="/api/v1/articles/105/related'):]
+    opened = opened[:opened.index("</details>")]
+    assert "open data-loaded" in opened
+    assert "Comment l’entreprise peut-elle intégrer le numérique" in opened
+    assert "cite aussi FEVAD, Nicolas Bordas, TBWA Europe" in opened
+    # An unknown id asked for shows nothing more, and never an error.
+    assert client.get("/?q=fevad&related=nope").status_code == 200
+
+
+def test_hostile_archive_text_in_related_articles_stays_text(hostile_client):
+    answer = hostile_client.get("/api/v1/articles/plain-3/related").get_json()
+    assert {r["id"] for r in answer["results"]} == {"evil-1", "evil-2"}
+    page = hostile_client.get("/?q=honnête&related=plain-3").get_data(as_text=True)
+    related = page[page.index('<ul class="related__list">'):]
+    related = related[:related.index("</ul>")]
+    assert "<script" not in related and "<img" not in related
+    assert "Le titre piégé &#34;&gt;" in related  # what indexing left of the markup, escaped
+    assert "javascript:" not in related and "data:text" not in related  # such urls never become links

@@ -10,6 +10,7 @@
       writer.lock          fcntl lock held by whoever publishes a generation (see live/)
       status.json          the current or last build job, for every process to read
       journal/, live.sqlite   pushed writes (live/)
+      settings.json        the editor's synonyms and pins, outside every generation (settings.py)
 
 A generation is never modified once published; the next one is written beside it and then
 CURRENT is replaced, so readers keep answering from the old one until the switch. Segment

@@ -50,8 +50,9 @@ def related_articles(store: IndexStore, article_id: str, limit: int = DEFAULT_LI
     if docnum is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
     doc = generation.stored_fields(docnum)
-    scores = _text_scores(generation, doc)
-    shared = {name: _shared_values(generation, name, doc, scores) for name in SHARED_WEIGHT}
+    scores = _text_scores(generation, doc, docnum)
+    for name in SHARED_WEIGHT:
+        _add_shared(generation, name, doc, scores)
     scores[docnum] = 0  # never the article itself
     scores[~generation.live] = 0
     candidates = np.flatnonzero(scores > 0)
@@ -87,7 +88,7 @@ def weighted_terms(generation: Generation, doc: dict) -> list[tuple[float, str, 
     return found[:MAX_QUERY_TERMS]
 
 
-def _text_scores(generation: Generation, doc: dict) -> np.ndarray:
+def _text_scores(generation: Generation, doc: dict, docnum: int) -> np.ndarray:
     """Each document's BM25F score for the article's best terms (an OR of them), scaled so
     that the best other article has 1."""
     cache = term_cache(generation)
@@ -100,14 +101,13 @@ def _text_scores(generation: Generation, doc: dict) -> np.ndarray:
     if not ids:
         return np.zeros(generation.size, dtype=np.float64)
     scores = np.bincount(np.concatenate(ids), weights=np.concatenate(values), minlength=generation.size)
-    own = generation.find(doc["id"])
     others = scores.copy()
-    others[own] = 0
+    others[docnum] = 0
     best = others.max()
     return scores / best if best > 0 else np.zeros(generation.size, dtype=np.float64)
 
 
-def _shared_values(generation: Generation, name: str, doc: dict, scores: np.ndarray) -> None:
+def _add_shared(generation: Generation, name: str, doc: dict, scores: np.ndarray) -> None:
     """Adds to `scores` what sharing each of the article's `name` values (tag, source) is worth:
     up to SHARED_WEIGHT[name], less for a value many articles have."""
     column = generation.columns.facets[name]

@@ -241,7 +241,17 @@ def test_the_hostile_articles_are_found_and_shown_as_text(client):
 # --- 12. admin: every route × every kind of intruder ----------------------------------------------------------
 
 ROUTES = [("POST", "/api/v1/admin/reindex"), ("GET", "/api/v1/admin/reindex"), ("GET", "/admin"),
-          ("POST", "/admin/login"), ("POST", "/admin/logout"), ("POST", "/admin/reindex")]
+          ("POST", "/admin/login"), ("POST", "/admin/logout"), ("POST", "/admin/reindex"),
+          ("GET", "/api/v1/admin/synonyms"), ("PUT", "/api/v1/admin/synonyms"), ("GET", "/api/v1/admin/pins"),
+          ("PUT", "/api/v1/admin/pins"), ("POST", "/admin/curation")]
+# The synonyms and pins (searchweb/curation.py): the same refusals as the reindex's.
+CURATION = {
+    "no token": {("GET", "/api/v1/admin/synonyms"): 401, ("PUT", "/api/v1/admin/synonyms"): 401,
+                 ("GET", "/api/v1/admin/pins"): 401, ("PUT", "/api/v1/admin/pins"): 401, ("POST", "/admin/curation"): 403},
+    "cross-site form post": {("GET", "/api/v1/admin/synonyms"): 200, ("PUT", "/api/v1/admin/synonyms"): 403,
+                             ("GET", "/api/v1/admin/pins"): 200, ("PUT", "/api/v1/admin/pins"): 403,
+                             ("POST", "/admin/curation"): 403},
+}
 STATE_CHANGING = {("POST", "/api/v1/admin/reindex"), ("POST", "/admin/login"), ("POST", "/admin/logout"),
                   ("POST", "/admin/reindex")}
 
@@ -277,6 +287,8 @@ ATTACKS = {
                              ("GET", "/admin"): 200, ("POST", "/admin/login"): 403,
                              ("POST", "/admin/logout"): 403, ("POST", "/admin/reindex"): 403},
 }
+for _attack, _expected in ATTACKS.items():
+    _expected.update(CURATION.get(_attack, CURATION["no token"]))
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -297,13 +309,17 @@ def test_every_admin_route_refuses_every_intruder(admin_app, attack, method, pat
                    "Content-Type": "application/x-www-form-urlencoded"}
         data = {"token": TOKEN, "csrf_token": "guessed"}
     before = (index_dir / "status.json").read_text()
-    response = client.open(path + query, method=method, headers=headers, data=data if method == "POST" else None)
+    if method == "PUT":
+        headers = {**headers, "Content-Type": "application/json"}
+        data = json.dumps({"synonyms": [{"synonyms": ["IA", "intelligence artificielle"]}], "pins": []})
+    response = client.open(path + query, method=method, headers=headers, data=data if method in ("POST", "PUT") else None)
     assert response.status_code == ATTACKS[attack][(method, path)], response.get_data(as_text=True)[:300]
     if path.startswith("/api/") and response.status_code == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     if (method, path) == ("GET", "/admin") and attack != "cross-site form post":
         assert 'type="password"' in response.get_data(as_text=True)  # the login form, no figures
     assert (index_dir / "status.json").read_text() == before, "a refused request started a build"
+    assert not (index_dir / "settings.json").exists(), "a refused request changed the synonyms or pins"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/admin/reindex", "/admin/login", "/admin/logout", "/admin/reindex"])

@@ -58,6 +58,10 @@ def _synonym_rules(mix: list[dict], rng: random.Random) -> list[dict]:
     return rules
 
 
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=OUT / "corpus-10k.jsonl")
@@ -111,14 +115,19 @@ def main(argv=None) -> int:
     shutil.copytree(index, twin, copy_function=os.link)
     update_settings(twin, synonyms=rules)
     twin_store = IndexStore(twin)
-    expanded = sum(bool(search(twin_store, SearchRequest(q=q["q"], debug=True))["debug"]["synonyms"]) for q in mix)
-    with_rules, without_rules = [], []
+    applies = [bool(search(twin_store, SearchRequest(q=q["q"], filters={k: list(v) for k, v in q["filters"].items()},
+                                                     debug=True))["debug"]["synonyms"]) for q in mix]
+    expanded = sum(applies)
+    with_rules, without_rules, with_expanded, without_expanded = [], [], [], []
     for q in mix[:20]:
         run_search(q, twin_store)
     for r in range(args.rounds):
-        for q in mix:
+        for q, applied in zip(mix, applies):
             with_rules.append(run_search(q, twin_store))
             without_rules.append(run_search(q))
+            if applied:
+                with_expanded.append(with_rules[-1])
+                without_expanded.append(without_rules[-1])
     shutil.rmtree(twin)
 
     figures = {
@@ -130,6 +139,8 @@ def main(argv=None) -> int:
         "synonym_rules": len(rules), "queries_expanded": expanded,
         "search_with_synonyms_ms": {"p50": pct(with_rules, 50), "p95": pct(with_rules, 95)},
         "search_without_synonyms_ms": {"p50": pct(without_rules, 50), "p95": pct(without_rules, 95)},
+        "expanded_with_synonyms_ms": {"p50": pct(with_expanded, 50), "p95": pct(with_expanded, 95)},
+        "expanded_without_synonyms_ms": {"p50": pct(without_expanded, 50), "p95": pct(without_expanded, 95)},
     }
     figures["related_over_search_p50"] = figures["related_ms"]["p50"] / figures["search_ms"]["p50"]
     figures["synonyms_over_plain_p50"] = (figures["search_with_synonyms_ms"]["p50"]
@@ -139,12 +150,14 @@ def main(argv=None) -> int:
     f = figures
     print(f"""| {label} ({f['articles']} articles), one process | p50 ms | p95 ms |
 |---|---:|---:|
-| search, the benchmark's mix ({f['queries']} queries) | {f['search_ms']['p50']:.2f} | {f['search_ms']['p95']:.2f} |
-| related articles (limit 5), all asks ({f['related_asked']}) | {f['related_ms']['p50']:.2f} | {f['related_ms']['p95']:.2f} |
-| related, first ask of an article | {f['related_first_ms']['p50']:.2f} | {f['related_first_ms']['p95']:.2f} |
-| related, asked again (caches warm) | {f['related_again_ms']['p50']:.2f} | {f['related_again_ms']['p95']:.2f} |
-| search with {f['synonym_rules']} synonym rules ({f['queries_expanded']} of {f['queries']} queries expanded) | {f['search_with_synonyms_ms']['p50']:.2f} | {f['search_with_synonyms_ms']['p95']:.2f} |
-| the same searches without rules, same rounds | {f['search_without_synonyms_ms']['p50']:.2f} | {f['search_without_synonyms_ms']['p95']:.2f} |
+| search, the benchmark's mix ({f['queries']} queries) | {_ms(f['search_ms']['p50'])} | {_ms(f['search_ms']['p95'])} |
+| related articles (limit 5), all asks ({f['related_asked']}) | {_ms(f['related_ms']['p50'])} | {_ms(f['related_ms']['p95'])} |
+| related, first ask of an article | {_ms(f['related_first_ms']['p50'])} | {_ms(f['related_first_ms']['p95'])} |
+| related, asked again (caches warm) | {_ms(f['related_again_ms']['p50'])} | {_ms(f['related_again_ms']['p95'])} |
+| search with {f['synonym_rules']} synonym rules ({f['queries_expanded']} of {f['queries']} queries expanded) | {_ms(f['search_with_synonyms_ms']['p50'])} | {_ms(f['search_with_synonyms_ms']['p95'])} |
+| the same searches without rules, same rounds | {_ms(f['search_without_synonyms_ms']['p50'])} | {_ms(f['search_without_synonyms_ms']['p95'])} |
+| the {f['queries_expanded']} expanded queries, with their rules | {_ms(f['expanded_with_synonyms_ms']['p50'])} | {_ms(f['expanded_with_synonyms_ms']['p95'])} |
+| the same {f['queries_expanded']} queries without rules | {_ms(f['expanded_without_synonyms_ms']['p50'])} | {_ms(f['expanded_without_synonyms_ms']['p95'])} |
 
 related / search at p50: **{f['related_over_search_p50']:.2f}x**; with synonyms / without at p50: **{f['synonyms_over_plain_p50']:.2f}x**""")
     return 0

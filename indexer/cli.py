@@ -292,13 +292,17 @@ def merge(index_dir, parent):
 @click.option("--archive", multiple=True,
               help="Source(s) an admin reindex rebuilds from: repeat the option or separate them with ':' "
                    "(env: ARCHIVE_SEARCH_ARCHIVE); also built first when the index folder is empty.")
-def serve(index_dir, host, port, workers, archive):
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Access log lines: gunicorn's text, or one JSON object a line (time, method, path, status, "
+                   "duration_ms, bytes; no query string, no address).")
+def serve(index_dir, host, port, workers, archive, log_format):
     """Serve the search page, the JSON API and the widget with a production WSGI server."""
     from searchweb.server import serve as run_server
 
     given = ":".join(archive) or os.environ.get("ARCHIVE_SEARCH_ARCHIVE", "")
     sources = [s for s in given.split(":") if s]
-    run_server(index_dir=Path(index_dir), host=host, port=port, archive=sources, workers=workers)
+    run_server(index_dir=Path(index_dir), host=host, port=port, archive=sources, workers=workers,
+               log_format=log_format)
 
 
 def run():

@@ -105,6 +105,7 @@ class JobRecorder:
             "pid": os.getpid(),  # the build process, for an operator (or a test) to watch or stop
         }
         self._last = 0.0
+        self._started = time.monotonic()
         self._write()
 
     def progress(self, processed: int, total: int, force: bool = False) -> None:
@@ -122,6 +123,11 @@ class JobRecorder:
         if error:
             self.job["errors"].append(error)
         self._write()
+        try:
+            from indexer import telemetry
+            telemetry.observe_reindex(time.monotonic() - self._started, state)
+        except Exception:  # noqa: BLE001 - figures for operators never fail a build
+            pass
 
     def _write(self) -> None:
         self._last = time.monotonic()

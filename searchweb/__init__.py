@@ -35,6 +35,13 @@ DEFAULTS = {
     # Open newly published generations in a background thread of each process (a server's
     # workers); tests that drive the app in-process switch on the request instead.
     "WATCH_INDEX": False,
+    # Search analytics (analytics.py): on unless "off"; the file defaults to the index folder's
+    # analytics.sqlite3; rows older than the retention are pruned.
+    "ANALYTICS": "on",
+    "ANALYTICS_FILE": None,
+    "ANALYTICS_RETENTION_DAYS": 90,
+    # Who may read /metrics (metrics.py): this Bearer token when set, else the admin token.
+    "METRICS_TOKEN": None,
 }
 
 
@@ -44,6 +51,10 @@ ENVIRONMENT = {
     "ARCHIVE_SEARCH_ADMIN_TOKEN": "ADMIN_TOKEN",
     "ARCHIVE_SEARCH_RATE_LIMIT": "RATE_LIMIT",
     "ARCHIVE_SEARCH_SECRET_KEY": "SECRET_KEY",
+    "ARCHIVE_SEARCH_ANALYTICS": "ANALYTICS",
+    "ARCHIVE_SEARCH_ANALYTICS_FILE": "ANALYTICS_FILE",
+    "ARCHIVE_SEARCH_ANALYTICS_RETENTION_DAYS": "ANALYTICS_RETENTION_DAYS",
+    "ARCHIVE_SEARCH_METRICS_TOKEN": "METRICS_TOKEN",
 }
 
 
@@ -97,10 +108,14 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         store.watch()
     app.extensions["archive_search.store"] = store
 
-    from . import admin, api, curation, documents, errors, pages, ratelimit, related, security
+    from . import admin, api, clicks, curation, documents, errors, metrics, pages, ratelimit, related, security
+    from .analytics import Recorder, analytics_file, retention_days
     from .engine import AnswerCache
 
     app.extensions["archive_search.answers"] = AnswerCache()
+    if str(app.config["ANALYTICS"]).lower() not in ("off", "0", "false", "no"):
+        app.extensions["archive_search.analytics"] = Recorder(analytics_file(app.config),
+                                                              retention_days(app.config))
 
     security.init_app(app)
     ratelimit.init_app(app)
@@ -111,4 +126,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.register_blueprint(documents.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(related.bp)
+    app.register_blueprint(clicks.bp)
+    metrics.init_app(app)
     return app

@@ -7,6 +7,8 @@ The API accepts the Bearer token, or the admin page's session (a write then also
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -15,7 +17,7 @@ from indexer import live
 from indexer.errors import IndexBusy, IndexMissing
 from indexer.jobs import current_job, start_reindex
 
-from . import security
+from . import analytics, security
 from .engine import archive_sources, store
 from .errors import error_response
 
@@ -27,6 +29,9 @@ ADMIN_OFF = "Admin is off: the server has no ARCHIVE_SEARCH_ADMIN_TOKEN."
 TASKS_SHOWN = 10
 IDS_SHOWN = 3
 TASK_KINDS = {"put": "Écriture", "delete": "Suppression", "batch": "Lot"}
+ANALYTICS_PERIODS = (7, 30, 90)  # the page's choices; the API takes any number of days up to MAX_DAYS
+ANALYTICS_TOP = 15
+MAX_DAYS = 366
 TASK_STATES = {"enqueued": "En attente", "processing": "En cours", "succeeded": "Appliquée", "failed": "Échec"}
 
 
@@ -107,8 +112,14 @@ def dashboard():
         info = store().info()
     except IndexMissing:
         info = None
+    days = request.args.get("days", type=int)
+    days = days if days in ANALYTICS_PERIODS else ANALYTICS_PERIODS[1]
+    searches = analytics.report(analytics.analytics_file(current_app.config), days=days, top=ANALYTICS_TOP)
     response = current_app.make_response(
-        render_template("admin.html", info=info, job=current_job(_index_dir()), live_status=live.status(_index_dir()),
+        render_template("admin.html", searches=searches, chart=searches_chart(searches["per_day"]),
+                        analytics_periods=ANALYTICS_PERIODS,
+                        analytics_on="archive_search.analytics" in current_app.extensions,
+                        info=info, job=current_job(_index_dir()), live_status=live.status(_index_dir()),
                         archive=archive_sources(current_app.config["ARCHIVE"]),
                         tasks=live.recent_tasks(_index_dir(), TASKS_SHOWN), tasks_shown=TASKS_SHOWN,
                         task_labels={"kinds": TASK_KINDS, "states": TASK_STATES})
@@ -194,3 +205,76 @@ def task_ids(task: dict) -> str:
     shown = ", ".join(ids[:IDS_SHOWN])
     more = max((task.get("articles") or 0), len(ids)) - min(len(ids), IDS_SHOWN)
     return f"{shown} et {more} autre{'s' if more > 1 else ''}" if more > 0 else (shown or "—")
+
+
+# --- search analytics ------------------------------------------------------------------------------
+
+def _days_or_refusal():
+    raw = request.args.get("days", "30").strip() or "30"
+    try:
+        days = int(raw)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= MAX_DAYS:
+        return None, error_response(400, "bad_request", f"days must be an integer from 1 to {MAX_DAYS}", param="days")
+    return days, None
+
+
+@bp.get("/api/v1/admin/analytics")
+def analytics_json():
+    refusal = _api_refusal(changes_state=False)
+    if refusal is not None:
+        return refusal
+    days, refusal = _days_or_refusal()
+    if refusal is not None:
+        return refusal
+    top = min(max(request.args.get("limit", 20, type=int) or 20, 1), 100)
+    answer = analytics.report(analytics.analytics_file(current_app.config), days=days, top=top)
+    answer["enabled"] = "archive_search.analytics" in current_app.extensions
+    answer["retention_days"] = analytics.retention_days(current_app.config)
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/api/v1/admin/analytics.csv")
+def analytics_csv():
+    """Every (day, query) row of the period, for a spreadsheet (the page's "export" link)."""
+    refusal = _api_refusal(changes_state=False)
+    if refusal is not None:
+        return refusal
+    days, refusal = _days_or_refusal()
+    if refusal is not None:
+        return refusal
+    out = io.StringIO()
+    writer = csv.writer(out)
+    try:
+        for row in analytics.csv_rows(analytics.analytics_file(current_app.config), days=days):
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
+    except analytics.sqlite3.Error as error:
+        return error_response(503, "analytics_unreadable", f"The analytics file cannot be read: {error}")
+    response = current_app.response_class(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="recherches-{days}-jours.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def spreadsheet_safe(cell):
+    """A query a reader typed as `=HYPERLINK(...)` stays text in a spreadsheet (CSV injection)."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+
+
+def searches_chart(per_day: list[dict], width: int = 640, height: int = 160) -> dict:
+    """Bars of searches per day (and their zero-result part) in SVG units, for admin.html to draw."""
+    peak = max((d["searches"] for d in per_day), default=0) or 1
+    slot = width / max(len(per_day), 1)
+    bars = []
+    for i, d in enumerate(per_day):
+        h = round(d["searches"] / peak * (height - 20), 1)
+        hz = round(d["zero"] / peak * (height - 20), 1)
+        bars.append({"x": round(i * slot + slot * 0.1, 1), "w": round(slot * 0.8, 1), "y": round(height - h, 1),
+                     "h": h, "yz": round(height - hz, 1), "hz": hz, **d})
+    return {"width": width, "height": height, "peak": peak if any(d["searches"] for d in per_day) else 0,
+            "bars": bars}

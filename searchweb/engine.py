@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 
 from flask import current_app
@@ -10,6 +11,8 @@ from flask import current_app
 from indexer.sample import SAMPLE_ARCHIVE
 from indexer.search import SearchRequest, search, settings_version
 from indexer.search import IndexStore
+
+from . import metrics
 
 
 def store() -> IndexStore:
@@ -36,11 +39,15 @@ class AnswerCache:
 
     def answer(self, index: IndexStore, req: SearchRequest) -> dict:
         """The engine's answer to `req`; callers must treat it as read-only, it is shared."""
+        return self.lookup(index, req)[0]
+
+    def lookup(self, index: IndexStore, req: SearchRequest) -> tuple[dict, bool]:
+        """The answer to `req`, and whether it came from the cache."""
         key = self.key(index_state(index), req)
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
-                return self._answers[key]
+                return self._answers[key], True
         limit = current_app.config.get("SEARCH_TIME_LIMIT")
         kwargs = {} if limit is None else {"time_limit": float(limit)}
         # run(): a generation found damaged at read time is set aside and the search answered
@@ -50,7 +57,7 @@ class AnswerCache:
             self._answers[key] = answer
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
-        return answer
+        return answer, False
 
 
 def index_state(index: IndexStore) -> str:
@@ -60,8 +67,18 @@ def index_state(index: IndexStore) -> str:
 
 
 def search_answer(req: SearchRequest) -> dict:
-    """The one search of the web layer: the page and the API both ask here."""
-    return current_app.extensions["archive_search.answers"].answer(store(), req)
+    """The one search of the web layer: the page and the API both ask here.
+
+    Each answered search is counted for the operators (metrics) and, when a reader typed words
+    and looks at the first page, for the editor (analytics: paging and empty-box browsing are
+    not new searches). Neither can fail or slow the search: a counter, and a queue that drops."""
+    started = time.perf_counter()
+    answer, cached = current_app.extensions["archive_search.answers"].lookup(store(), req)
+    metrics.observe_search(time.perf_counter() - started, answer["total"], cached)
+    recorder = current_app.extensions.get("archive_search.analytics")
+    if recorder is not None and req.q and req.page == 1:
+        recorder.search(req.q, answer["total"])
+    return answer
 
 
 def archive_sources(configured: list[str] | None) -> list[str]:

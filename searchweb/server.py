@@ -6,6 +6,9 @@ app (no preloading), hence its own IndexStore and searchers, opened after the fo
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
@@ -16,7 +19,10 @@ from indexer.live.processes import Supervisor
 from indexer.search import IndexStore
 
 from . import create_app
+from .accesslog import JsonAccessLogger
 from .engine import archive_sources
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class ArchiveSearchServer(BaseApplication):
@@ -53,11 +59,39 @@ def ensure_index(index_dir: str | Path, archive: list[str] | None) -> None:
         print(build_index(sources, index_dir).summary(), flush=True)
 
 
+def metrics_folder(configured: str | None = None) -> Path:
+    """The folder where every process of this server writes its metrics (prometheus_client's
+    multiprocess mode), emptied now: counts of a previous run must not add up with this one's.
+    Set in the environment before any worker, build or applier starts, so they all inherit it."""
+    folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="archive-search-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
+
+
+def _worker_exited(server, worker) -> None:
+    """gunicorn's `child_exit`: the worker's live gauges go (its counters stay, they are history)."""
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _stopped(folder: Path, configured: bool, applier) -> None:
+    applier.stop()
+    if not configured:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          archive: list[str] | None = None, workers: int = 2) -> None:
+          archive: list[str] | None = None, workers: int = 2, log_format: str = "text") -> None:
     """Serve the app on host:port until stopped (SIGINT or SIGTERM), building the index first if
-    needed, with the live index's applier beside the web workers."""
+    needed, with the live index's applier beside the web workers.
+
+    `log_format`: "text" (gunicorn's combined access log) or "json" (accesslog.py)."""
     ensure_index(index_dir, archive)
+    configured = os.environ.get("ARCHIVE_SEARCH_METRICS_DIR")
+    folder = metrics_folder(configured)
     applier = Supervisor(index_dir).start()
     app_config = {"INDEX_DIR": str(index_dir), "WATCH_INDEX": True}
     if archive:
@@ -74,6 +108,11 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         # (a test run beside a dev server) would fight over it, and nothing here uses it.
         "control_socket_disable": True,
         "when_ready": _announce,
-        "on_exit": lambda arbiter: applier.stop(),
+        "child_exit": _worker_exited,
+        "on_exit": lambda arbiter: _stopped(folder, bool(configured), applier),
     }
+    if log_format == "json":
+        options["logger_class"] = JsonAccessLogger
+    elif log_format != "text":
+        raise ValueError(f"log format {log_format!r}: expected text or json")
     ArchiveSearchServer(app_config, options).run()

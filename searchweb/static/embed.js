@@ -102,6 +102,17 @@
     }
   }
 
+  // A reader opened a result: tell the service (query, article, position; nothing about the reader).
+  // A beacon outlives the page being left; text/plain needs no preflight from another site.
+  function reportClick(endpoint, query, id, position) {
+    try {
+      var body = JSON.stringify({ q: query, id: id, position: position });
+      if (!(navigator.sendBeacon && navigator.sendBeacon(endpoint + "/api/v1/click", body))) {
+        fetch(endpoint + "/api/v1/click", { method: "POST", body: body, mode: "no-cors", credentials: "omit", keepalive: true });
+      }
+    } catch (e) { /* the click itself must never fail */ }
+  }
+
   function setting(host, name, fallback) {
     return host.dataset[name] || defaults[name] || fallback;
   }
@@ -176,10 +187,14 @@
         });
       });
       list.replaceChildren();
-      answer.results.forEach(function (result) {
+      answer.results.forEach(function (result, index) {
         var item = el("li", { class: "result" });
         var href = httpUrl(result.url, endpoint);
         var title = href ? el("a", { class: "title", href: href, target: "_top" }, result.title) : el("span", { class: "title" }, result.title);
+        if (href && state.q) {
+          var position = (answer.page - 1) * perPage + index + 1, query = state.q;
+          title.addEventListener("click", function () { reportClick(endpoint, query, result.id, position); });
+        }
         item.appendChild(title);
         if (result.date) item.append(" ", el("span", { class: "date" }, "· " + frenchDate(result.date)));
         var snippet = el("p", { class: "snippet" });

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from indexer.search import IndexStore
 
 from . import create_app
 from .accesslog import JsonAccessLogger
-from .engine import archive_sources
 
+# (Nothing here imports prometheus_client, directly or through .engine: it decides at import whether
+# it runs in multiprocess mode, and the master must import it only after `metrics_folder` has run.)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
@@ -53,6 +55,7 @@ def ensure_index(index_dir: str | Path, archive: list[str] | None) -> None:
     try:
         IndexStore(index_dir).info()
     except IndexMissing as missing:
+        from .engine import archive_sources
         sources = archive_sources(archive)
         print(f"archive-search: {missing}; building one from {', '.join(sources)}", flush=True)
         Path(index_dir).mkdir(parents=True, exist_ok=True)
@@ -92,6 +95,9 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
     ensure_index(index_dir, archive)
     configured = os.environ.get("ARCHIVE_SEARCH_METRICS_DIR")
     folder = metrics_folder(configured)
+    if "prometheus_client.values" in sys.modules and not sys.modules["prometheus_client.values"].ValueClass.__name__ \
+            .startswith("Mmaped"):
+        raise RuntimeError("prometheus_client was imported before the metrics folder was set")
     applier = Supervisor(index_dir).start()
     app_config = {"INDEX_DIR": str(index_dir), "WATCH_INDEX": True}
     if archive:

@@ -12,6 +12,8 @@ from indexer.search.query import MAX_QUERY_CHARS
 from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
 from indexer.search import curation, related
 
+from .admin import MAX_DAYS
+from .clicks import MAX_POSITION
 from .documents import DEFAULT_TASKS, MAX_TASKS
 from .params import DEFAULT_PER_PAGE, FACETS
 
@@ -305,6 +307,82 @@ CACHED = {
     "Cache-Control": {"schema": {"type": "string", "example": "public, max-age=60"}},
     "Access-Control-Allow-Origin": {"schema": {"const": "*"}},
 }
+
+ANALYTICS_SCHEMAS = {
+    "Click": {
+        "type": "object",
+        "required": ["q", "id", "position"],
+        "description": "A reader opened a result. Send it as a beacon (`navigator.sendBeacon`, text/plain is "
+                       "fine: the body is read as JSON whatever its type).",
+        "properties": {
+            "q": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "description": "The query "
+                  "the result was found with, as typed."},
+            "id": {"type": ["string", "integer"], "description": "The opened article's id."},
+            "position": {"type": "integer", "minimum": 1, "maximum": MAX_POSITION,
+                         "description": "Its rank in the answer, 1 for the first (across pages)."},
+        },
+    },
+    "QueryFigures": {
+        "type": "object",
+        "required": ["query", "searches", "found", "zero", "clicks", "click_through_rate", "last_day"],
+        "properties": {
+            "query": {"type": "string", "description": "Normalised: lowercase, accents folded, one space."},
+            "searches": {"type": "integer", "minimum": 1},
+            "found": {"type": "integer", "minimum": 0, "description": "Searches with at least one result."},
+            "zero": {"type": "integer", "minimum": 0, "description": "Searches without any."},
+            "clicks": {"type": "integer", "minimum": 0},
+            "click_through_rate": {"type": ["number", "null"], "description": "clicks / searches."},
+            "last_day": {"type": "string", "format": "date"},
+        },
+    },
+    "ZeroResultQuery": {
+        "type": "object",
+        "required": ["query", "zero", "searches", "last_day"],
+        "properties": {
+            "query": {"type": "string"},
+            "zero": {"type": "integer", "minimum": 1},
+            "searches": {"type": "integer", "minimum": 1},
+            "last_day": {"type": "string", "format": "date", "description": "The last day it found nothing."},
+        },
+    },
+    "Analytics": {
+        "type": "object",
+        "required": ["from", "to", "days", "totals", "per_day", "top_queries", "zero_result_queries", "error",
+                     "enabled", "retention_days"],
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date", "description": "Today (UTC), included."},
+            "days": {"type": "integer", "minimum": 1},
+            "totals": {
+                "type": "object",
+                "required": ["searches", "found", "zero", "clicks", "click_through_rate", "mean_click_position"],
+                "properties": {
+                    "searches": {"type": "integer", "minimum": 0},
+                    "found": {"type": "integer", "minimum": 0},
+                    "zero": {"type": "integer", "minimum": 0},
+                    "clicks": {"type": "integer", "minimum": 0},
+                    "click_through_rate": {"type": ["number", "null"]},
+                    "mean_click_position": {"type": ["number", "null"]},
+                },
+            },
+            "per_day": {"type": "array", "description": "Every day of the period, oldest first, zeros included.",
+                        "items": {"type": "object", "required": ["day", "searches", "zero", "clicks"],
+                                  "properties": {"day": {"type": "string", "format": "date"},
+                                                 "searches": {"type": "integer", "minimum": 0},
+                                                 "zero": {"type": "integer", "minimum": 0},
+                                                 "clicks": {"type": "integer", "minimum": 0}}}},
+            "top_queries": {"type": "array", "items": _ref("QueryFigures"), "description": "Most searched first."},
+            "zero_result_queries": {"type": "array", "items": _ref("ZeroResultQuery"),
+                                    "description": "Most often unanswered first: the editor's to-do list."},
+            "error": {"type": ["string", "null"], "description": "Why the figures could not be read (then empty)."},
+            "enabled": {"type": "boolean", "description": "Whether this server records searches."},
+            "retention_days": {"type": "integer", "minimum": 1},
+        },
+    },
+}
+SCHEMAS.update(ANALYTICS_SCHEMAS)
+
+
 NOT_MODIFIED = {"description": "Not modified since the ETag sent in `If-None-Match`."}
 ADMIN = [{"bearerAuth": []}]
 ADMIN_REFUSALS = {
@@ -531,6 +609,58 @@ def _paths() -> dict:
         },
         "/api/v1/admin/synonyms": _settings_path("synonyms", "Synonyms"),
         "/api/v1/admin/pins": _settings_path("pins", "Pins"),
+        "/api/v1/click": {
+            "post": {
+                "summary": "Report a click on a result (search analytics)",
+                "operationId": "click",
+                "description": "Counted for the query's row of the day (or of the day before); a query nobody "
+                               "searched is accepted and not counted. Nothing about the sender is kept.",
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("Click")}, "text/plain": {"schema": _ref("Click")}}},
+                "responses": {
+                    "204": {"description": "Received."},
+                    "400": _error("Not a click (`bad_click`, the field in `error.param`)."),
+                    "413": _error("Over 4 kB (`too_large`)."),
+                    "429": _error("Too many requests (when rate limiting is on); see `Retry-After`."),
+                },
+            }
+        },
+        "/api/v1/admin/analytics": {
+            "get": {
+                "summary": "Search analytics: totals, searches per day, top and zero-result queries",
+                "operationId": "analytics",
+                "security": ADMIN,
+                "parameters": [
+                    _query("days", "The period: the last N days (UTC), today included.",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": 30}),
+                    _query("limit", "Rows of each top list (1 to 100).",
+                           {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+                ],
+                "responses": {
+                    "200": {**_json("Analytics", "The figures of the period."),
+                            "headers": {"Cache-Control": {"schema": {"const": "no-store"}}}},
+                    "400": _error("A bad `days`."),
+                    **ADMIN_REFUSALS,
+                },
+            }
+        },
+        "/api/v1/admin/analytics.csv": {
+            "get": {
+                "summary": "Search analytics as CSV: one row per day and query",
+                "operationId": "analyticsCsv",
+                "security": ADMIN,
+                "parameters": [_query("days", "The period: the last N days (UTC), today included.",
+                                      {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": 30})],
+                "responses": {
+                    "200": {"description": "`day,query,searches,found,zero_results,clicks`; a query starting with "
+                                           "`=`, `+`, `-` or `@` is prefixed with `'` (spreadsheets would run it).",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "400": _error("A bad `days`."),
+                    **ADMIN_REFUSALS,
+                    "503": _error("The analytics file cannot be read (`analytics_unreadable`)."),
+                },
+            }
+        },
         "/healthz": {
             "get": {
                 "summary": "Health for load balancers",

@@ -9,6 +9,15 @@ from indexer.sample import SAMPLE_ARCHIVE
 from indexer.storage.store import IndexStore
 
 
+@pytest.fixture(scope="session", autouse=True)
+def analytics_apart(tmp_path_factory):
+    """Apps made in-process record searches in a file of the run's own, not in the shared sample
+    index's folder (tests that count set ANALYTICS_FILE themselves; servers started by tests drop
+    ARCHIVE_SEARCH_* variables and keep theirs beside their own index)."""
+    import os
+    os.environ.setdefault("ARCHIVE_SEARCH_ANALYTICS_FILE", str(tmp_path_factory.mktemp("analytics") / "analytics.sqlite3"))
+
+
 @pytest.fixture(scope="session")
 def sample_index_dir(tmp_path_factory) -> Path:
     """The bundled sample archive, indexed once for the whole run (read-only for tests)."""

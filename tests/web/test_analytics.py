@@ -377,3 +377,19 @@ def test_the_access_log_is_one_json_object_a_line_without_the_query_string(serve
     assert set(searches[-1]) == {"time", "method", "path", "status", "duration_ms", "bytes"}
     assert searches[-1]["method"] == "GET" and searches[-1]["status"] == 200 and searches[-1]["bytes"] > 0
     assert "secret" not in server["log"].read_text()
+
+
+def test_the_analytics_answers_conform_to_the_openapi_document(app, client):
+    from jsonschema import Draft202012Validator
+
+    from searchweb.openapi import openapi_document
+
+    spec = openapi_document()
+    client.get("/api/v1/search?q=numérique")
+    flush(app)
+    for url, status in (("/api/v1/admin/analytics?days=3", 200), ("/api/v1/admin/analytics?days=400", 400)):
+        response = client.get(url, headers=BEARER)
+        assert response.status_code == status
+        schema = spec["paths"]["/api/v1/admin/analytics"]["get"]["responses"][str(status)]["content"][
+            "application/json"]["schema"]
+        Draft202012Validator({**schema, "components": spec["components"]}).validate(response.get_json())

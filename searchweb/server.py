@@ -92,12 +92,12 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
     needed, with the live index's applier beside the web workers.
 
     `log_format`: "text" (gunicorn's combined access log) or "json" (accesslog.py)."""
-    ensure_index(index_dir, archive)
     configured = os.environ.get("ARCHIVE_SEARCH_METRICS_DIR")
-    folder = metrics_folder(configured)
+    folder = metrics_folder(configured)  # first: a first build below records its duration there
     if "prometheus_client.values" in sys.modules and not sys.modules["prometheus_client.values"].ValueClass.__name__ \
             .startswith("Mmaped"):
         raise RuntimeError("prometheus_client was imported before the metrics folder was set")
+    ensure_index(index_dir, archive)
     applier = Supervisor(index_dir).start()
     app_config = {"INDEX_DIR": str(index_dir), "WATCH_INDEX": True}
     if archive:

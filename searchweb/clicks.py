@@ -50,6 +50,8 @@ def click():
         check_id(body.get("id"))
     except DocumentError as bad:
         return _refusal(str(bad), "id")
+    if isinstance(position, float) and position.is_integer():
+        position = int(position)  # (JSON has one number type: 3.0 is the integer 3)
     if isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= MAX_POSITION:
         return _refusal(f"position must be an integer from 1 to {MAX_POSITION} (1: the first result).", "position")
     metrics.CLICKS.inc()

@@ -315,9 +315,12 @@ ANALYTICS_SCHEMAS = {
         "description": "A reader opened a result. Send it as a beacon (`navigator.sendBeacon`, text/plain is "
                        "fine: the body is read as JSON whatever its type).",
         "properties": {
-            "q": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "description": "The query "
+            "q": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": "\\S",
+                  "description": "The query "
                   "the result was found with, as typed."},
-            "id": {"type": ["string", "integer"], "description": "The opened article's id."},
+            "id": {"type": ["string", "integer"], "minLength": 1, "maxLength": MAX_ID_CHARS,
+                   "pattern": "^[^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$",
+                   "description": "The opened article's id (not empty, no control characters)."},
             "position": {"type": "integer", "minimum": 1, "maximum": MAX_POSITION,
                          "description": "Its rank in the answer, 1 for the first (across pages)."},
         },

@@ -15,6 +15,7 @@ Nothing personal is kept: no cookie, no address, no user agent; the normalised q
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import logging
@@ -26,6 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from unidecode import unidecode
 
@@ -192,6 +194,7 @@ class Recorder:
                 self._db = None
                 self._thread = threading.Thread(target=self._run, name="analytics-writer", daemon=True)
                 self._thread.start()
+                atexit.register(self.flush, 2.0)  # a worker stopping writes what it has queued
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Waits until every event queued so far is written (or dropped); for tests and shutdown."""
@@ -324,7 +327,7 @@ class Recorder:
 # --- the editor's side: reports read from the file ------------------------------------------------
 
 def _read(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db
 

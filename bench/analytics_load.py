@@ -1,0 +1,108 @@
+"""What the search analytics cost under the benchmark's uncached HTTP load (issue 12: under 5%).
+
+    python -m bench.analytics_load --corpus bench/out/corpus-10k.jsonl --rounds 3 --seconds 20
+
+The same index, the same pool of distinct requests (bench/queries.http_pool) and the same wrk load
+as `bench.run --http`'s uncached run, against `archive-search serve` (2 workers) started fresh for
+each run (so its answer cache is empty: each path is sent once), alternately with the analytics on
+and off (ARCHIVE_SEARCH_ANALYTICS), on/off then off/on, `--rounds` times. It prints and writes
+(bench/out/analytics-load.json) each run's requests/s and latency, the medians of each side and
+their ratio, and, for the runs with analytics on, how many searches the file counted against the
+requests sent (the events dropped, if any, show there). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import http_load, queries as queries_mod
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+
+
+def build(corpus: Path, index: Path) -> None:
+    if (index / "CURRENT").exists():
+        return
+    from indexer.build import build_index
+    print(f"building {index} from {corpus}", flush=True)
+    build_index([str(corpus)], index)
+
+
+def run_once(index: Path, paths: list[str], analytics: bool, seconds: int, concurrency: int, log: Path) -> dict:
+    port = http_load.free_port()
+    argv = [sys.executable, "-c", "from indexer.cli import run; run()", "serve", "--index-dir", str(index),
+            "--port", str(port), "--workers", "2"]
+    with tempfile.TemporaryDirectory() as tmp:
+        analytics_file = Path(tmp) / "analytics.sqlite3"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_SEARCH_", "PROMETHEUS_"))}
+        env.update(ARCHIVE_SEARCH_ANALYTICS="on" if analytics else "off",
+                   ARCHIVE_SEARCH_ANALYTICS_FILE=str(analytics_file), PYTHONPATH=str(ROOT))
+        with http_load.Server(argv, port, ROOT, env, log):
+            for _ in range(6):  # warm both workers outside the pool (as bench.run does)
+                http_load.get("127.0.0.1", port, "/api/v1/search?q=warmup+bench")
+            result = http_load.wrk_load(port, paths, 2 * concurrency, seconds, Path(tmp), slices=True)
+            if result is None:
+                result = http_load.python_load(port, paths, concurrency, seconds)
+                result.pop("latencies_ms", None)
+            time.sleep(2)  # the writers' last batches
+        if analytics and analytics_file.exists():
+            with sqlite3.connect(analytics_file) as db:
+                result["counted"] = db.execute("SELECT coalesce(sum(searches), 0) FROM daily").fetchone()[0]
+                result["queries"] = db.execute("SELECT count(DISTINCT query) FROM daily").fetchone()[0]
+    result["analytics"] = analytics
+    return result
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=OUT / "corpus-10k.jsonl")
+    ap.add_argument("--index", type=Path, default=None, help="default: bench/out/index-analytics-<corpus name>")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--concurrency", type=int, default=4, help="as bench.run: wrk opens twice as many connections")
+    ap.add_argument("--out", type=Path, default=OUT / "analytics-load.json")
+    args = ap.parse_args(argv)
+
+    index = args.index or OUT / f"index-analytics-{args.corpus.stem}"
+    build(args.corpus, index)
+    pool = queries_mod.http_pool(args.corpus)
+    paths = [http_load.path_for(q) for q in pool]
+    runs = []
+    for round_no in range(args.rounds):
+        order = (True, False) if round_no % 2 == 0 else (False, True)
+        for analytics in order:
+            r = run_once(index, paths, analytics, args.seconds, args.concurrency,
+                         OUT / f"analytics-serve-{round_no}-{'on' if analytics else 'off'}.log")
+            r["round"] = round_no
+            runs.append(r)
+            extra = f", counted {r['counted']} searches" if "counted" in r else ""
+            print(f"round {round_no} analytics {'on ' if analytics else 'off'}: {r['rps']:.1f} req/s, "
+                  f"{r['requests']} requests, {r['errors']} errors, p50 {r.get('p50_ms', float('nan')):.1f} ms"
+                  f"{extra}", flush=True)
+    on = [r["rps"] for r in runs if r["analytics"]]
+    off = [r["rps"] for r in runs if not r["analytics"]]
+    summary = {
+        "corpus": str(args.corpus), "pool": len(paths), "seconds": args.seconds, "rounds": args.rounds,
+        "connections": 2 * args.concurrency, "cpus": os.cpu_count(),
+        "median_rps_on": statistics.median(on), "median_rps_off": statistics.median(off),
+        "ratio_on_off": statistics.median(on) / statistics.median(off),
+        "runs": runs,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    print(f"median uncached req/s: analytics on {summary['median_rps_on']:.1f}, off {summary['median_rps_off']:.1f}, "
+          f"on/off {summary['ratio_on_off']:.3f} ({(1 - summary['ratio_on_off']) * 100:+.1f}% cost)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

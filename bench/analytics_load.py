@@ -7,7 +7,8 @@ as `bench.run --http`'s uncached run, against `archive-search serve` (2 workers)
 each run (so its answer cache is empty: each path is sent once), alternately with the analytics on
 and off (ARCHIVE_SEARCH_ANALYTICS), on/off then off/on, `--rounds` times. It prints and writes
 (bench/out/analytics-load.json) each run's requests/s and latency, the medians of each side and
-their ratio, and, for the runs with analytics on, how many searches the file counted against the
+their ratio, the server's CPU time a request (all its processes: user + system, the measure that
+does not depend on what else the machine runs), and, for the runs with analytics on, how many searches the file counted against the
 requests sent (the events dropped, if any, show there). Nothing is asserted.
 """
 
@@ -37,6 +38,21 @@ def build(corpus: Path, index: Path) -> None:
     build_index([str(corpus)], index)
 
 
+def session_cpu_seconds(sid: int) -> float:
+    """User + system CPU time of every live process of the server's session (master, workers,
+    applier): what the server spent, whatever else the machine runs meanwhile."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # (fields after the name: state, ppid, pgrp, session, ...)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def run_once(index: Path, paths: list[str], analytics: bool, seconds: int, concurrency: int, log: Path) -> dict:
     port = http_load.free_port()
     argv = [sys.executable, "-c", "from indexer.cli import run; run()", "serve", "--index-dir", str(index),
@@ -46,20 +62,54 @@ def run_once(index: Path, paths: list[str], analytics: bool, seconds: int, concu
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_SEARCH_", "PROMETHEUS_"))}
         env.update(ARCHIVE_SEARCH_ANALYTICS="on" if analytics else "off",
                    ARCHIVE_SEARCH_ANALYTICS_FILE=str(analytics_file), PYTHONPATH=str(ROOT))
-        with http_load.Server(argv, port, ROOT, env, log):
+        with http_load.Server(argv, port, ROOT, env, log) as server:
             for _ in range(6):  # warm both workers outside the pool (as bench.run does)
                 http_load.get("127.0.0.1", port, "/api/v1/search?q=warmup+bench")
+            cpu_before = session_cpu_seconds(server.proc.pid)
             result = http_load.wrk_load(port, paths, 2 * concurrency, seconds, Path(tmp), slices=True)
             if result is None:
                 result = http_load.python_load(port, paths, concurrency, seconds)
                 result.pop("latencies_ms", None)
             time.sleep(2)  # the writers' last batches
+            cpu = session_cpu_seconds(server.proc.pid) - cpu_before
+        result["server_cpu_s"] = round(cpu, 3)
+        result["cpu_ms_per_request"] = round(cpu * 1000 / max(result["requests"], 1), 3)
         if analytics and analytics_file.exists():
             with sqlite3.connect(analytics_file) as db:
                 result["counted"] = db.execute("SELECT coalesce(sum(searches), 0) FROM daily").fetchone()[0]
                 result["queries"] = db.execute("SELECT count(DISTINCT query) FROM daily").fetchone()[0]
     result["analytics"] = analytics
     return result
+
+
+def request_side_cost(index: Path, pool: list[dict], n: int = 2000) -> dict:
+    """In one process: the time a search spends handing its event to the analytics (normalise the
+    query, put it on the queue, the writer thread writing meanwhile) against the search itself
+    (the engine's answer), over the same `n` queries of the pool, each side timed alone."""
+    from indexer.search import IndexStore, SearchRequest, search
+    from searchweb.analytics import Recorder
+
+    store = IndexStore(index)
+    queries = [q for q in pool if q["q"].strip()][:n]
+    requests = [SearchRequest(q=q["q"], filters=q["filters"]) for q in queries]
+    for req in requests[:50]:
+        search(store, req)
+    started = time.perf_counter()
+    for req in requests:
+        search(store, req)
+    search_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        recorder = Recorder(Path(tmp) / "analytics.sqlite3")
+        recorder.search("warmup", 1)
+        recorder.flush()
+        started = time.perf_counter()
+        for i, req in enumerate(requests):
+            recorder.search(req.q, i % 3)
+        hand_off_s = time.perf_counter() - started
+        recorder.flush()
+    return {"queries": len(requests), "search_ms": search_s * 1000 / len(requests),
+            "hand_off_us": hand_off_s * 1e6 / len(requests),
+            "share": hand_off_s / search_s}
 
 
 def main(argv=None) -> int:
@@ -76,6 +126,9 @@ def main(argv=None) -> int:
     build(args.corpus, index)
     pool = queries_mod.http_pool(args.corpus)
     paths = [http_load.path_for(q) for q in pool]
+    side = request_side_cost(index, pool)
+    print(f"in process: a search {side['search_ms']:.2f} ms, handing its analytics event over "
+          f"{side['hand_off_us']:.1f} µs ({side['share'] * 100:.2f}%)", flush=True)
     runs = []
     for round_no in range(args.rounds):
         order = (True, False) if round_no % 2 == 0 else (False, True)
@@ -86,21 +139,28 @@ def main(argv=None) -> int:
             runs.append(r)
             extra = f", counted {r['counted']} searches" if "counted" in r else ""
             print(f"round {round_no} analytics {'on ' if analytics else 'off'}: {r['rps']:.1f} req/s, "
-                  f"{r['requests']} requests, {r['errors']} errors, p50 {r.get('p50_ms', float('nan')):.1f} ms"
+                  f"{r['requests']} requests, {r['errors']} errors, p50 {r.get('p50_ms', float('nan')):.1f} ms, "
+                  f"server CPU {r['cpu_ms_per_request']:.2f} ms a request"
                   f"{extra}", flush=True)
     on = [r["rps"] for r in runs if r["analytics"]]
     off = [r["rps"] for r in runs if not r["analytics"]]
+    cpu_on = [r["cpu_ms_per_request"] for r in runs if r["analytics"]]
+    cpu_off = [r["cpu_ms_per_request"] for r in runs if not r["analytics"]]
     summary = {
+        "median_cpu_ms_on": statistics.median(cpu_on), "median_cpu_ms_off": statistics.median(cpu_off),
+        "cpu_ratio_on_off": statistics.median(cpu_on) / statistics.median(cpu_off),
         "corpus": str(args.corpus), "pool": len(paths), "seconds": args.seconds, "rounds": args.rounds,
         "connections": 2 * args.concurrency, "cpus": os.cpu_count(),
         "median_rps_on": statistics.median(on), "median_rps_off": statistics.median(off),
         "ratio_on_off": statistics.median(on) / statistics.median(off),
+        "request_side": side,
         "runs": runs,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=1), encoding="utf-8")
     print(f"median uncached req/s: analytics on {summary['median_rps_on']:.1f}, off {summary['median_rps_off']:.1f}, "
-          f"on/off {summary['ratio_on_off']:.3f} ({(1 - summary['ratio_on_off']) * 100:+.1f}% cost)", flush=True)
+          f"on/off {summary['ratio_on_off']:.3f}; server CPU ms a request: on {summary['median_cpu_ms_on']:.2f}, "
+          f"off {summary['median_cpu_ms_off']:.2f}, on/off {summary['cpu_ratio_on_off']:.3f}", flush=True)
     return 0
 
 

@@ -113,15 +113,16 @@ def set_aside_if_corrupt(path: Path) -> Path | None:
     None when the file at `path` is sound (another process may have replaced it already)."""
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one process sets it aside; the others find a sound file
+        if not path.exists():
+            return None  # set aside by another process already
         try:
             check = connect(path)
             try:
                 sound = check.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-                check.execute("SELECT count(*) FROM daily").fetchone()
             finally:
                 check.close()
         except sqlite3.DatabaseError as error:
-            if not is_corrupt(error) and "no such table" not in str(error):
+            if not is_corrupt(error):
                 return None  # locked, read-only...: not ours to move
             sound = False
         if sound:
@@ -184,8 +185,8 @@ class Recorder:
             self._warn("queue_full", "analytics queue full: events dropped (%d so far)", self.dropped["queue_full"])
 
     def _ensure_writer(self) -> None:
-        # Started on first use, in the process that uses it (gunicorn workers fork after the app is
-        # built only without preloading, but a thread never survives a fork anyway).
+        # Started on first use, by the process that uses it: a thread does not survive a fork, so a
+        # process forked from one that had a writer starts its own.
         if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
             return
         with self._lock:

@@ -15,6 +15,7 @@ requests sent (the events dropped, if any, show there). Nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import sqlite3
@@ -28,6 +29,7 @@ from bench import http_load, queries as queries_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
+METRICS_TOKEN = "bench-analytics"
 
 
 def build(corpus: Path, index: Path) -> None:
@@ -53,6 +55,20 @@ def session_cpu_seconds(sid: int) -> float:
     return total / tick
 
 
+def dropped_events(port: int) -> float:
+    """The analytics events the server could not record (all reasons), from its /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "archive_search_analytics_dropped_events_total")
+
+
 def run_once(index: Path, paths: list[str], analytics: bool, seconds: int, concurrency: int, log: Path) -> dict:
     port = http_load.free_port()
     argv = [sys.executable, "-c", "from indexer.cli import run; run()", "serve", "--index-dir", str(index),
@@ -61,7 +77,8 @@ def run_once(index: Path, paths: list[str], analytics: bool, seconds: int, concu
         analytics_file = Path(tmp) / "analytics.sqlite3"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_SEARCH_", "PROMETHEUS_"))}
         env.update(ARCHIVE_SEARCH_ANALYTICS="on" if analytics else "off",
-                   ARCHIVE_SEARCH_ANALYTICS_FILE=str(analytics_file), PYTHONPATH=str(ROOT))
+                   ARCHIVE_SEARCH_ANALYTICS_FILE=str(analytics_file), PYTHONPATH=str(ROOT),
+                   ARCHIVE_SEARCH_METRICS_TOKEN=METRICS_TOKEN)
         with http_load.Server(argv, port, ROOT, env, log) as server:
             for _ in range(6):  # warm both workers outside the pool (as bench.run does)
                 http_load.get("127.0.0.1", port, "/api/v1/search?q=warmup+bench")
@@ -72,6 +89,7 @@ def run_once(index: Path, paths: list[str], analytics: bool, seconds: int, concu
                 result.pop("latencies_ms", None)
             time.sleep(2)  # the writers' last batches
             cpu = session_cpu_seconds(server.proc.pid) - cpu_before
+            result["dropped"] = dropped_events(port)
         result["server_cpu_s"] = round(cpu, 3)
         result["cpu_ms_per_request"] = round(cpu * 1000 / max(result["requests"], 1), 3)
         if analytics and analytics_file.exists():
@@ -137,7 +155,7 @@ def main(argv=None) -> int:
                          OUT / f"analytics-serve-{round_no}-{'on' if analytics else 'off'}.log")
             r["round"] = round_no
             runs.append(r)
-            extra = f", counted {r['counted']} searches" if "counted" in r else ""
+            extra = f", counted {r['counted']} searches, {r['dropped']:.0f} dropped" if "counted" in r else ""
             print(f"round {round_no} analytics {'on ' if analytics else 'off'}: {r['rps']:.1f} req/s, "
                   f"{r['requests']} requests, {r['errors']} errors, p50 {r.get('p50_ms', float('nan')):.1f} ms, "
                   f"server CPU {r['cpu_ms_per_request']:.2f} ms a request"

@@ -19,6 +19,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from indexer import telemetry
 from indexer.errors import IndexBusy
 from indexer.locks import FileLock
 from indexer.storage.generations import write_atomic
@@ -122,12 +123,9 @@ class JobRecorder:
         self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
         if error:
             self.job["errors"].append(error)
+        # Before the final status: once it says "done", the next build may start at once.
+        telemetry.observe_reindex(time.monotonic() - self._started, state)
         self._write()
-        try:
-            from indexer import telemetry
-            telemetry.observe_reindex(time.monotonic() - self._started, state)
-        except Exception:  # noqa: BLE001 - figures for operators never fail a build
-            pass
 
     def _write(self) -> None:
         self._last = time.monotonic()

@@ -3,11 +3,12 @@ document writes, which run in processes of their own (a build, the live index's 
 
 They are Prometheus histograms (prometheus_client, imported on first use). Under `archive-search
 serve` these processes inherit `PROMETHEUS_MULTIPROC_DIR` from the server and write their figures
-to files there, which any worker's scrape adds up; run by hand, they keep them in memory, unread.
+to files there, which any worker's scrape adds up; run by hand, they record nothing.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
 _metrics: dict | None = None
@@ -33,11 +34,31 @@ def _get() -> dict:
         return _metrics
 
 
+def _served() -> bool:
+    """Whether a server reads these figures: only its processes have the multiprocess folder (a
+    build or an applier run by hand would import prometheus_client for nothing)."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
 def observe_reindex(seconds: float, state: str) -> None:
-    _get()["reindex"].labels(state).observe(seconds)
+    if not _served():
+        return
+    try:
+        _get()["reindex"].labels(state).observe(seconds)
+    except Exception:  # noqa: BLE001 - figures for operators never fail a build
+        pass
 
 
 def observe_apply(seconds: float, tasks: int, state: str = "succeeded") -> None:
+    if not _served():
+        return
+    try:
+        _record_apply(seconds, tasks, state)
+    except Exception:  # noqa: BLE001 - nor an applied write
+        pass
+
+
+def _record_apply(seconds: float, tasks: int, state: str) -> None:
     metrics = _get()
     if state == "succeeded":
         metrics["apply"].observe(seconds)

@@ -19,7 +19,6 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from indexer import telemetry
 from indexer.errors import IndexBusy
 from indexer.locks import FileLock
 from indexer.storage.generations import write_atomic
@@ -97,7 +96,7 @@ class JobRecorder:
 
     INTERVAL = 0.25
 
-    def __init__(self, index_dir: Path, job_id: str | None = None, sources=()):
+    def __init__(self, index_dir: Path, job_id: str | None = None, sources=(), trigger: str | None = None):
         self.path = Path(index_dir) / STATUS
         self.job = {
             "id": job_id or new_job_id(), "state": "running", "processed": 0, "total": 0,
@@ -105,8 +104,9 @@ class JobRecorder:
             "finished_at": None, "sources": [str(s) for s in sources],
             "pid": os.getpid(),  # the build process, for an operator (or a test) to watch or stop
         }
+        if trigger:
+            self.job["trigger"] = trigger  # "sync": started by `serve --sync-every`
         self._last = 0.0
-        self._started = time.monotonic()
         self._write()
 
     def progress(self, processed: int, total: int, force: bool = False) -> None:
@@ -123,8 +123,6 @@ class JobRecorder:
         self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
         if error:
             self.job["errors"].append(error)
-        # Before the final status: once it says "done", the next build may start at once.
-        telemetry.observe_reindex(time.monotonic() - self._started, state)
         self._write()
 
     def _write(self) -> None:

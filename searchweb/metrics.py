@@ -1,7 +1,7 @@
 """Metrics for operators: `GET /metrics` in the Prometheus text format, with `prometheus_client`.
 
 Counters and histograms are updated where things happen (a search in engine.py, the analytics
-writer, a reindex or an applied batch in indexer/telemetry.py). Under `archive-search serve` every
+writer). Under `archive-search serve` every
 process writes them to files of its own in `PROMETHEUS_MULTIPROC_DIR` (a folder the server makes
 empty at start) and a scrape adds them up, whichever worker answers it. The index's own figures
 (articles, generation, pending writes, the last reindex) are read from disk at scrape time.
@@ -126,17 +126,10 @@ def metrics():
     else:
         for collector in (SEARCHES, ZERO_RESULTS, CACHE_HITS, SEARCH_SECONDS, CLICKS, ANALYTICS_DROPPED):
             registry.register(collector)
-        for collector in _telemetry_collectors():
-            registry.register(collector)
     registry.register(IndexCollector(current_app.config["INDEX_DIR"]))
     response = Response(generate_latest(registry), mimetype=None, content_type=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _telemetry_collectors():
-    from indexer import telemetry
-    return telemetry.collectors()
 
 
 def init_app(app) -> None:

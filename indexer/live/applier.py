@@ -29,7 +29,6 @@ import threading
 import time
 from pathlib import Path
 
-from indexer import telemetry
 from indexer.errors import ArchiveSearchError
 from indexer.ingest import prepare
 from indexer.live.documents import from_record
@@ -158,12 +157,8 @@ class Applier:
         records = list(self._pending(limit=max_records))
         if not records:
             return 0
-        started = time.monotonic()
         try:
-            applied = self._apply(records)
-            if applied:
-                telemetry.observe_apply(time.monotonic() - started, len(records))
-            return applied
+            return self._apply(records)
         except (DiskFull, OSError, sqlite3.Error):  # the disk's, the ledger's: not the record's
             raise
         except Exception as error:  # noqa: BLE001 - one bad record must not stop the queue
@@ -173,7 +168,6 @@ class Applier:
             log.error("task %d failed: %r", records[0].seq, error)
             with self.ledger.transaction() as db:
                 self.ledger.set_state(db, [_task(records[0])], "failed", error=_reason(error))
-            telemetry.observe_apply(0.0, 1, "failed")
             return 1
 
     def _pending(self, limit: int | None = None):

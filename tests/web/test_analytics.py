@@ -393,25 +393,3 @@ def test_the_analytics_answers_conform_to_the_openapi_document(app, client):
         schema = spec["paths"]["/api/v1/admin/analytics"]["get"]["responses"][str(status)]["content"][
             "application/json"]["schema"]
         Draft202012Validator({**schema, "components": spec["components"]}).validate(response.get_json())
-
-
-def test_reindex_and_update_durations_come_from_their_own_processes(server):
-    """A reindex (its own build process) and a document write (applied by the applier process)
-    show in a worker's scrape: they inherit the server's metrics folder."""
-    base = server["base"]
-    headers = {**BEARER, "Content-Type": "application/json"}
-    article = {"title": "Les métriques des opérateurs", "body": "Un article poussé pour la mesure.", "date": "2021-03-04"}
-    request = urllib.request.Request(base + "/api/v1/admin/articles/metrics-1", data=json.dumps(article).encode(),
-                                     method="PUT", headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 202
-    assert _wait_for(lambda: _metrics(server).get(("archive_search_update_tasks_total", (("state", "succeeded"),))))
-    assert _metrics(server)[("archive_search_update_apply_duration_seconds_count", ())] >= 1
-
-    request = urllib.request.Request(base + "/api/v1/admin/reindex", data=b"", method="POST", headers=BEARER)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 202
-    done = ("archive_search_reindex_duration_seconds_count", (("state", "done"),))
-    assert _wait_for(lambda: _metrics(server).get(done), timeout=60), _metrics(server)
-    assert _metrics(server)[("archive_search_reindex_running", ())] == 0
-    assert _metrics(server)[("archive_search_reindex_last_duration_seconds", ())] >= 0

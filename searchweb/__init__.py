@@ -80,10 +80,16 @@ class ArticleIdConverter(PathConverter):
     part_isolating = False  # (Werkzeug would take a regex without "/" for one path segment)
 
 
+class AnyTextConverter(ArticleIdConverter):
+    """A path parameter that may hold any character (a facet name), so that whatever is sent
+    reaches the view and its 400 rather than a routing 404."""
+
+
 def create_app(test_config: Mapping | None = None) -> Flask:
     """Build the app: config from defaults, then `ARCHIVE_SEARCH_*` variables, then `test_config`."""
     app = Flask(__name__)
     app.url_map.converters["article_id"] = ArticleIdConverter
+    app.url_map.converters["any_text"] = AnyTextConverter
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(settings_from_env(os.environ))
     if test_config is not None:

@@ -30,7 +30,7 @@ from indexer.jobs import BuildLock, JobRecorder, now_iso
 from indexer.live.documents import from_record
 from indexer.live.ledger import Ledger
 from indexer.ingest import prepare
-from indexer.sources import open_source
+from indexer.sources import open_sources
 from indexer.sources.quotes import QUOTES_VERSION
 from indexer.storage import generations, shards
 from indexer.storage.changes import apply_changes, live_articles
@@ -107,7 +107,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
            allow_shrink: bool, shard_count: int | None, lock_fd: int, forget_pushed: bool) -> BuildReport:
     started = time.monotonic()
     generations.remove_unfinished(index_dir, generations.BUILDING_PREFIX)
-    readers = [open_source(s) for s in sources]  # every source must open before any work
+    readers = open_sources(sources, state_dir=index_dir)  # every source must open before any work
     generations.check_space(index_dir, generations.space_needed(index_dir, sources))
     total = sum(r.total for r in readers)
     report = BuildReport(generation="")

@@ -10,7 +10,7 @@ from pathlib import Path
 from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 
-__all__ = ["Reader", "finish", "open_source", "unique"]
+__all__ = ["Reader", "finish", "open_source", "open_sources", "unique"]
 
 HTML_SUFFIXES = (".html", ".htm")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -108,11 +108,29 @@ def file_id(folder: Path, file: Path) -> str:
     return file.relative_to(folder).with_suffix("").as_posix()
 
 
-def open_source(path: str | os.PathLike) -> Reader:
-    """The reader for a WordPress export, a JSON Lines file, or a folder of HTML or Markdown/text files.
+def open_sources(sources: list, state_dir=None) -> list[Reader]:
+    """The readers of a build's sources; URL sources share one HTTP client (one rate per host,
+    one robots.txt per site) and keep their state in `state_dir` (the index folder)."""
+    from indexer.sources import web
+
+    client = None
+    if any(web.is_url(str(s)) for s in sources):
+        from indexer.sources.web.http import Client
+
+        client = Client(state_dir)
+    return [open_source(s, state_dir=state_dir, client=client) for s in sources]
+
+
+def open_source(path: str | os.PathLike, state_dir=None, client=None) -> Reader:
+    """The reader for a WordPress export, a JSON Lines file, a folder of HTML or Markdown/text
+    files, or a URL (a WordPress site, a feed, a sitemap: indexer/sources/web/).
 
     Raises SourceError("<path>: <reason>") when the source as a whole cannot be read.
     """
+    from indexer.sources import web
+
+    if web.is_url(str(path)):
+        return web.open_url(str(path), state_dir=state_dir, client=client)
     # Readers import Reader from this module, so they are imported here rather than at the top.
     from indexer.sources.html import HtmlReader
     from indexer.sources.jsonl import JsonlReader

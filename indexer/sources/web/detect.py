@@ -11,7 +11,7 @@ from lxml import etree
 
 from indexer.errors import SourceError
 from indexer.sources import Reader
-from indexer.sources.web.http import Client, FetchError, Response
+from indexer.sources.web.http import Client, FetchError, Response, human_size
 
 WP_API_REL = "https://api.w.org/"
 ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, "
@@ -74,8 +74,9 @@ def _api_link(values: list[str], base: str) -> str | None:
     return None
 
 
-def unzipped(answer: Response, limit: int) -> bytes:
-    """The body, gunzipped when it is a gzip file (`sitemap.xml.gz`), never past `limit` bytes."""
+def unzipped(answer: Response, limit: int, truncate: bool = False) -> bytes:
+    """The body, gunzipped when it is a gzip file (`sitemap.xml.gz`), never past `limit` bytes
+    (`truncate`: cut there; else an error)."""
     body = answer.content
     if body[:2] != b"\x1f\x8b":
         return body
@@ -83,9 +84,14 @@ def unzipped(answer: Response, limit: int) -> bytes:
     try:
         data = inflater.decompress(body, limit + 1)
     except zlib.error:
-        raise answer.error("a damaged gzip file") from None
+        if answer.truncated:  # cut by the size limit: what came is read
+            data = b""
+        else:
+            raise answer.error("a damaged gzip file") from None
+    if len(data) > limit and truncate:
+        return data[:limit]
     if len(data) > limit:
-        raise answer.error(f"larger than {limit // (1024 * 1024)} MB once unzipped")
+        raise answer.error(f"larger than {human_size(limit)} once unzipped")
     return data
 
 

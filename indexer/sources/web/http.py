@@ -169,7 +169,7 @@ class Client:
             if keep_body:
                 return Response(url, entry["final_url"] or url, 200, response.headers, entry["body"], from_cache=True)
             return Response(url, entry["final_url"] or url, 304, response.headers, b"", not_modified=True)
-        if conditional and not response.truncated:
+        if not response.truncated:  # kept even when not sent this time: the next run sends them
             self.cache.put_http(url, response.headers.get("etag"), response.headers.get("last-modified"),
                                 response.final_url, response.headers.get("content-type", ""),
                                 response.content if keep_body else None)
@@ -223,14 +223,14 @@ class Client:
                                      transient=status >= 500 or status == 429)
                 declared = answer.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes and not truncate:
-                    raise FetchError(asked, f"larger than {_size(max_bytes)} ({_size(int(declared))} announced)")
+                    raise FetchError(asked, f"larger than {human_size(max_bytes)} ({human_size(int(declared))} announced)")
                 chunks, size, truncated = [], 0, False
                 for chunk in answer.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > max_bytes:
                         if not truncate:
-                            raise FetchError(asked, f"larger than {_size(max_bytes)}, cut off")
+                            raise FetchError(asked, f"larger than {human_size(max_bytes)}, cut off")
                         truncated = True
                         break
                     if time.monotonic() - started > self.settings.deadline:
@@ -319,5 +319,5 @@ def _network_reason(error: httpx.HTTPError) -> str:
     return f"network error ({text.splitlines()[0][:120]})"
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"

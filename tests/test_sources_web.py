@@ -1,0 +1,189 @@
+"""URL sources against a real HTTP server on 127.0.0.1 (tests/websites.py): sitemaps, feeds,
+detection, the polite client (robots.txt, User-Agent, conditional requests) and its limits."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from indexer.article import Article, Skipped
+from indexer.build import build_index
+from indexer.errors import SourceError
+from indexer.sources import open_source
+from indexer.sources.web.detect import _api_link
+from indexer.sources.web.http import Client, FetchError, Settings
+from indexer.sources.web.sitemap import SitemapReader
+from indexer.search import IndexStore, SearchRequest, search
+from websites import POSTS, THEME_WORDS, Site, refused_url
+
+
+@pytest.fixture(autouse=True)
+def no_delay(monkeypatch):
+    monkeypatch.setenv("ARCHIVE_SEARCH_HTTP_DELAY", "0")  # builds read the settings from the environment
+
+
+@pytest.fixture
+def site():
+    server = Site().start()
+    yield server
+    server.stop()
+
+
+def fast(**kw) -> Settings:
+    return Settings(**{"delay": 0.0, "timeout": 2.0, "deadline": 6.0, **kw})
+
+
+def read(url, state_dir=None, **settings) -> tuple[list[Article], list[Skipped], object]:
+    reader = open_source(url, state_dir=state_dir, client=Client(state_dir, fast(**settings)))
+    records = list(reader)
+    return ([r for r in records if isinstance(r, Article)], [r for r in records if isinstance(r, Skipped)], reader)
+
+
+def test_a_sitemap_index_gives_the_articles_of_its_pages_never_the_theme(site):
+    articles, skipped, reader = read(site.base + "/sitemap.xml")
+    assert reader.kind == "sitemap"
+    by_id = {a.id: a for a in articles}
+    assert sorted(by_id) == sorted([f"{site.base}/posts/{slug}.html" for slug in POSTS] + [f"{site.base}/a-propos.html"])
+    cloud = by_id[f"{site.base}/posts/cloud-souverain.html"]
+    assert cloud.title == "Le cloud souverain"
+    assert cloud.date == "2021-03-04"
+    assert cloud.tags == ["cloud", "souveraineté"]
+    assert "hébergeurs français" in cloud.body
+    for article in articles:
+        assert not any(word in article.body for word in THEME_WORDS), article.body
+    # Left out on purpose: robots.txt, noindex, a password form, another site; a gone page reported.
+    assert reader.excluded == {"robots.txt disallows": 1, "noindex": 1, "password-protected": 1,
+                               "not on the sitemap's site": 1}
+    assert [s.reason for s in skipped] == ["HTTP 404 Not Found"]
+    assert not site.requests_to("/private/secret.html")  # robots.txt is asked first, and obeyed
+    assert len(site.requests_to("/robots.txt")) == 1
+    assert all(h["user-agent"].startswith("archive-search/") for _, h in site.log)
+
+
+def test_a_rerun_fetches_only_what_changed(site, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index([site.base + "/sitemap.xml"], index_dir)
+    site.log.clear()
+    build_index([site.base + "/sitemap.xml"], index_dir)
+    # lastmod unchanged: not asked at all; pages without lastmod: asked conditionally (304).
+    for slug in POSTS:
+        assert not site.requests_to(f"/posts/{slug}.html")
+    asked = site.requests_to("/a-propos.html")
+    assert asked and "if-none-match" in asked[0] and "if-modified-since" in asked[0]
+    assert site.requests_to("/sitemap.xml")[0].get("if-none-match")
+    # A page changes and its lastmod with it: fetched again, the index follows.
+    from websites import themed_page
+    site.routes["/posts/metiers-du-digital.html"] = (200, "text/html", themed_page(
+        "Les métiers du digital", "Un texte réécrit sur la manœuvre des ordinateurs quantiques.", "2015-05-02"))
+    site.lastmod["metiers-du-digital"] = "2026-11-30"
+    site.log.clear()
+    report = build_index([site.base + "/sitemap.xml"], index_dir)
+    assert len(site.requests_to("/posts/metiers-du-digital.html")) == 1
+    assert not site.requests_to("/posts/cloud-souverain.html")
+    assert report.analysed == 1 and report.articles == 4
+    found = search(IndexStore(index_dir), SearchRequest(q="quantiques"))
+    assert [r["id"] for r in found["results"]] == [f"{site.base}/posts/metiers-du-digital.html"]
+
+
+def test_an_rss_feed_gives_its_items(site):
+    articles, skipped, reader = read(site.base + "/feed.rss")
+    assert reader.kind == "feed" and not skipped
+    assert [a.id for a in articles] == [f"{site.base}/?p={n}" for n in (1, 2, 3)]
+    first = articles[0]
+    assert (first.title, first.date, first.author) == ("Le cloud souverain", "2021-03-04", "Alice Martin")
+    assert first.url == f"{site.base}/posts/cloud-souverain.html"
+    assert first.tags == ["cloud", "souveraineté"]
+    assert "hébergeurs français" in first.body and "alert" not in first.body_html
+    assert reader.excluded == {"password-protected": 1}
+    assert not any("mot de passe" in a.body for a in articles)
+
+
+def test_an_atom_feed_gives_its_entries(site):
+    articles, skipped, reader = read(site.base + "/feed.atom")
+    assert reader.kind == "feed" and not skipped
+    assert [a.id for a in articles] == [f"urn:culture:{slug}" for slug in POSTS]
+    assert (articles[0].date, articles[0].author) == ("2021-03-04", "Bruno Petit")
+    assert articles[1].url == f"{site.base}/posts/maturite-numerique.html"
+
+
+def test_a_feed_is_asked_again_conditionally_and_read_from_the_cache(site, tmp_path):
+    first, _, _ = read(site.base + "/feed.rss", tmp_path)
+    site.log.clear()
+    again, _, _ = read(site.base + "/feed.rss", tmp_path)
+    assert site.requests_to("/feed.rss")[0]["if-none-match"].startswith('"')
+    assert [a.id for a in again] == [a.id for a in first] and again[0].body == first[0].body
+
+
+def test_a_home_page_is_refused_naming_its_feed(site):
+    with pytest.raises(SourceError, match=r"an HTML page, not a WordPress site, a feed or a sitemap; its feed is "
+                                          r"http://127\.0\.0\.1:\d+/feed\.rss"):
+        read(site.base + "/")
+
+
+def test_the_wordpress_api_link_is_found_in_a_header():
+    headers = ['<https://blog.example/wp-json/>; rel="https://api.w.org/"',
+               '<https://blog.example/?p=4>; rel=shortlink']
+    assert _api_link(headers, "https://blog.example/") == "https://blog.example/wp-json/"
+    assert _api_link(['</wp-json/>; rel="alternate https://api.w.org/"'], "https://b.example/x") == \
+        "https://b.example/wp-json/"
+    assert _api_link(['<https://blog.example/?p=4>; rel=shortlink'], "https://blog.example/") is None
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("/loop/a", r"redirect loop \(http://127\.0\.0\.1:\d+/loop/a -> http://127\.0\.0\.1:\d+/loop/b -> "
+                r"http://127\.0\.0\.1:\d+/loop/a\)"),
+    ("/error500", r"HTTP 500 Internal Server Error"),
+    ("/slow", r"timed out after 0\.5 s"),
+    ("/garbage.xml", r"not a WordPress site, a feed or a sitemap \(application/xml, starting"),
+    ("/html-as-sitemap.xml", r"an HTML page, not a WordPress site, a feed or a sitemap"),
+    ("/index-to-html.xml", r"html-as-sitemap\.xml: an HTML page where a sitemap was expected"),
+    ("/broken-sitemap.xml", r"malformed sitemap XML \(line 1: "),
+    ("/sitemap-with-a-down-page.xml", r"/error500: HTTP 500 Internal Server Error"),
+    ("/big.html", r"larger than 1\.0 MB"),
+])
+def test_each_fault_is_one_clear_line(site, path, reason):
+    with pytest.raises(SourceError, match=reason) as refused:
+        read(site.base + path, timeout=0.5, max_bytes=1024 * 1024)
+    assert "\n" not in str(refused.value)
+    assert str(refused.value).startswith("http://127.0.0.1")
+
+
+def test_a_refused_connection_is_one_clear_line():
+    url = refused_url()
+    with pytest.raises(SourceError, match="cannot connect \\(connection refused\\)") as refused:
+        read(url)
+    assert str(refused.value) == f"{url}: cannot connect (connection refused)"
+
+
+def test_a_dripping_server_is_stopped_by_the_deadline(site):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out: the answer took over 1\.5 s"):
+        Client(None, fast(timeout=1.0, deadline=1.5)).get(site.base + "/drip-sitemap.xml")
+    assert time.monotonic() - started < 5
+
+
+def test_an_endless_sitemap_is_cut_at_the_size_limit_with_a_reason(site):
+    client = Client(None, fast(max_bytes=200 * 1024))
+    reader = SitemapReader(site.base + "/endless-sitemap.xml", client, max_urls=10**9)
+    assert 1000 < reader.total < 30_000
+    assert [c.reason for c in reader.cuts] == [
+        f"sitemap larger than 1000 KB: read up to the limit, {reader.total:,} pages, the rest left out"]
+
+
+def test_a_huge_sitemap_is_cut_at_the_page_limit(site):
+    reader = SitemapReader(site.base + "/endless-sitemap.xml", Client(None, fast()), max_urls=2000)
+    assert reader.total == 2000
+    assert reader.cuts[0].reason == "sitemap cut at 2,000 pages, the limit of a run; the pages past it are left out"
+
+
+def test_only_http_and_https(tmp_path):
+    with pytest.raises(SourceError, match=r"^ftp://example\.org/feed: only http and https URLs are read$"):
+        open_source("ftp://example.org/feed", state_dir=tmp_path)
+
+
+def test_a_setting_that_is_no_number_is_refused():
+    with pytest.raises(SourceError, match=r"ARCHIVE_SEARCH_HTTP_TIMEOUT='soon': expected a number of seconds"):
+        Settings.from_env({"ARCHIVE_SEARCH_HTTP_TIMEOUT": "soon"})
+    assert Settings.from_env({"ARCHIVE_SEARCH_HTTP_TIMEOUT": "2", "ARCHIVE_SEARCH_HTTP_MAX_MB": "0.5"}).max_bytes \
+        == 512 * 1024

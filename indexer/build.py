@@ -77,7 +77,7 @@ class BuildReport:
 def build_index(sources: list, index_dir, progress: Progress | None = None, *,
                 incremental: bool = True, allow_shrink: bool = False, shard_count: int | None = None,
                 job_id: str | None = None, lock_fd: int | None = None,
-                forget_pushed: bool = False) -> BuildReport:
+                forget_pushed: bool = False, trigger: str | None = None) -> BuildReport:
     """Builds and publishes a new generation holding exactly the sources' articles, with the
     pushed ones laid over them (`forget_pushed`: the sources alone, every pushed write dropped).
 
@@ -88,7 +88,7 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with BuildLock(index_dir, fd=lock_fd) as lock:
-        recorder = JobRecorder(index_dir, job_id, sources)
+        recorder = JobRecorder(index_dir, job_id, sources, trigger=trigger)
         try:
             report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
                             shard_count, lock.fd, forget_pushed)

@@ -96,7 +96,7 @@ class JobRecorder:
 
     INTERVAL = 0.25
 
-    def __init__(self, index_dir: Path, job_id: str | None = None, sources=()):
+    def __init__(self, index_dir: Path, job_id: str | None = None, sources=(), trigger: str | None = None):
         self.path = Path(index_dir) / STATUS
         self.job = {
             "id": job_id or new_job_id(), "state": "running", "processed": 0, "total": 0,
@@ -104,6 +104,8 @@ class JobRecorder:
             "finished_at": None, "sources": [str(s) for s in sources],
             "pid": os.getpid(),  # the build process, for an operator (or a test) to watch or stop
         }
+        if trigger:
+            self.job["trigger"] = trigger  # "sync": started by `serve --sync-every`
         self._last = 0.0
         self._write()
 

@@ -54,7 +54,9 @@ def settings_from_env(environ: Mapping[str, str]) -> dict:
     """
     config = {key: environ[name] for name, key in ENVIRONMENT.items() if environ.get(name)}
     if environ.get("ARCHIVE_SEARCH_ARCHIVE"):
-        config["ARCHIVE"] = [s for s in environ["ARCHIVE_SEARCH_ARCHIVE"].split(":") if s]
+        from indexer.sources import split_sources
+
+        config["ARCHIVE"] = split_sources(environ["ARCHIVE_SEARCH_ARCHIVE"])
     return config
 
 

@@ -14,6 +14,7 @@ from indexer.build import build_index
 from indexer.errors import IndexMissing
 from indexer.live.processes import Supervisor
 from indexer.search import IndexStore
+from indexer.sync import SyncScheduler, clear_schedule
 
 from . import create_app
 from .engine import archive_sources
@@ -54,11 +55,21 @@ def ensure_index(index_dir: str | Path, archive: list[str] | None) -> None:
 
 
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          archive: list[str] | None = None, workers: int = 2) -> None:
+          archive: list[str] | None = None, workers: int = 2, sync_every: float | None = None) -> None:
     """Serve the app on host:port until stopped (SIGINT or SIGTERM), building the index first if
-    needed, with the live index's applier beside the web workers."""
+    needed, with the live index's applier beside the web workers (and, with `sync_every`, the
+    schedule that pulls the archive again)."""
     ensure_index(index_dir, archive)
     applier = Supervisor(index_dir).start()
+    syncing = SyncScheduler(index_dir, archive_sources(archive), sync_every).start() if sync_every else None
+    if syncing is None:
+        clear_schedule(index_dir)  # a schedule of an earlier run must not show on the admin page
+
+    def stop(arbiter) -> None:
+        if syncing is not None:
+            syncing.stop()
+        applier.stop()
+
     app_config = {"INDEX_DIR": str(index_dir), "WATCH_INDEX": True}
     if archive:
         app_config["ARCHIVE"] = list(archive)
@@ -74,6 +85,6 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         # (a test run beside a dev server) would fight over it, and nothing here uses it.
         "control_socket_disable": True,
         "when_ready": _announce,
-        "on_exit": lambda arbiter: applier.stop(),
+        "on_exit": stop,
     }
     ArchiveSearchServer(app_config, options).run()

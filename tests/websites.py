@@ -99,7 +99,7 @@ class Site:
     """The server: `routes` maps a path to (status, content type, body) or to a callable
     handler(request) that answers itself. `log` holds (path, headers) of every request."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.routes: dict = {}
         self.log: list[tuple[str, dict]] = []
         self.lastmod = {slug: d for slug, (_, d, _, _) in POSTS.items()}
@@ -113,7 +113,10 @@ class Site:
 
             def do_GET(self):
                 site.log.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                route = site.routes.get(self.path.split("?")[0])
+                path = self.path.split("?")[0]
+                route = site.routes.get(path)
+                if route is None and path.startswith("/endless/"):
+                    route = (200, "text/html", themed_page(f"Page {path[9:]}", f"La page sans fin numéro {path[9:]}."))
                 if route is None:
                     return self.answer(404, "text/html", "<h1>Introuvable</h1>")
                 if callable(route):
@@ -146,7 +149,7 @@ class Site:
             def handle_error(self, request, client_address):
                 pass  # a client that closes its keep-alive connection is no news
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

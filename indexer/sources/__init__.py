@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 
-__all__ = ["Reader", "finish", "open_source", "open_sources", "unique"]
+__all__ = ["Reader", "finish", "open_source", "open_sources", "split_sources", "unique"]
 
 HTML_SUFFIXES = (".html", ".htm")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -106,6 +107,15 @@ def article_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
 def file_id(folder: Path, file: Path) -> str:
     """A file's article id: its path below the source folder, without extension, with `/`."""
     return file.relative_to(folder).with_suffix("").as_posix()
+
+
+# A URL (its scheme's colon, and a port's) is one source; elsewhere ':' separates sources.
+_LISTED_SOURCE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/:]*(?::\d*)?[^:]*|[^:]+")
+
+
+def split_sources(text: str) -> list[str]:
+    """The sources of a `:`-separated list (ARCHIVE_SEARCH_ARCHIVE, `serve --archive`), URLs kept whole."""
+    return [match.group(0) for match in _LISTED_SOURCE.finditer(text or "") if match.group(0).strip()]
 
 
 def open_sources(sources: list, state_dir=None) -> list[Reader]:

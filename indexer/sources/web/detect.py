@@ -20,18 +20,23 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SITEMAP_ROOTS = ("urlset", "sitemapindex")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+SITEMAP_SIZE_FACTOR = 5  # a sitemap file may be this many times a page's size limit (50 MB at default)
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 
 
 def open_url(url: str, state_dir=None, client: Client | None = None) -> Reader:
     """The reader for `url`; SourceError("<url>: <why>") when it is none of the three."""
     client = client or Client(state_dir)
-    answer = client.get(url, accept=ACCEPT)
+    # A sitemap may be larger than a page, and is cut rather than refused (sitemap.py).
+    limit = client.settings.max_bytes
+    answer = client.get(url, accept=ACCEPT, max_bytes=limit * SITEMAP_SIZE_FACTOR, truncate=True)
     api_root = _api_link(answer.headers.get_list("link"), answer.final_url)
     if api_root:
         return _wordpress(url, api_root, client, state_dir)
-    body = unzipped(answer, client.settings.max_bytes)
+    body = unzipped(answer, limit * SITEMAP_SIZE_FACTOR, truncate=True)
     kind = _xml_root(body)
+    if kind not in SITEMAP_ROOTS and (answer.truncated or len(body) > limit):
+        raise answer.error(f"larger than {human_size(limit)}")
     if kind in ("rss", "rdf", "atom"):
         from indexer.sources.web.feed import FeedReader
 

@@ -25,14 +25,13 @@ from indexer.article import Article, Skipped
 from indexer.sources import Reader
 from indexer.sources.html import _decode, _noindex, page_article
 from indexer.sources.text import TooDeep, parse_html
-from indexer.sources.web.detect import ATOM_NS, unzipped, xml_parser
+from indexer.sources.web.detect import ATOM_NS, SITEMAP_SIZE_FACTOR, unzipped, xml_parser
 from indexer.sources.web.feed import PASSWORD_FORM
 from indexer.sources.web.http import Client, FetchError, Response, human_size
 
 MAX_URLS = 50_000      # the sitemap protocol's limit for one file; a run reads no more in all
 MAX_SITEMAPS = 100     # sitemap files a run reads (an index and the sitemaps it names)
 MAX_DEPTH = 3          # an index of indexes of sitemaps; deeper nesting is a loop or a trap
-SITEMAP_SIZE_FACTOR = 5  # a sitemap file may be this many times a page's size limit (50 MB at default)
 ACCEPT_XML = "application/xml, text/xml;q=0.9, */*;q=0.5"
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")

@@ -218,6 +218,8 @@ SCHEMAS = {
                        "description": "Skipped records' reasons, and why the build failed if it did."},
             "started_at": NULLABLE_STRING,
             "finished_at": NULLABLE_STRING,
+            "trigger": {"enum": ["sync"], "description": "Present on a build started by `serve --sync-every`: "
+                                                         "a scheduled sync of the archive (its URL sources above all)."},
         },
     },
     "JobAnswer": {

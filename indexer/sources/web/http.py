@@ -32,7 +32,7 @@ MAX_CRAWL_DELAY = 60.0         # a robots.txt asking more is read as asking this
 
 @dataclass
 class Settings:
-    """The client's limits; `from_env` reads the ARCHIVE_SEARCH_HTTP_* settings."""
+    """The client's limits; `from_env` reads them from the environment (README, Settings)."""
 
     timeout: float = 20.0         # to connect, and between two chunks of an answer
     deadline: float = 120.0       # for a whole answer (6 timeouts), however it trickles in

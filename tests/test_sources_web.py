@@ -135,7 +135,7 @@ def test_the_wordpress_api_link_is_found_in_a_header():
                 r"http://127\.0\.0\.1:\d+/loop/a\)"),
     ("/error500", r"HTTP 500 Internal Server Error"),
     ("/slow", r"timed out after 0\.5 s"),
-    ("/garbage.xml", r"not a WordPress site, a feed or a sitemap \(application/xml, starting"),
+    ("/garbage.xml", r"not a WordPress site, a feed or a sitemap \(application/xml, 16 KB of binary data\)$"),
     ("/html-as-sitemap.xml", r"an HTML page, not a WordPress site, a feed or a sitemap"),
     ("/index-to-html.xml", r"html-as-sitemap\.xml: an HTML page where a sitemap was expected"),
     ("/broken-sitemap.xml", r"malformed sitemap XML \(line 1: "),
@@ -187,3 +187,9 @@ def test_a_setting_that_is_no_number_is_refused():
         Settings.from_env({"ARCHIVE_SEARCH_HTTP_TIMEOUT": "soon"})
     assert Settings.from_env({"ARCHIVE_SEARCH_HTTP_TIMEOUT": "2", "ARCHIVE_SEARCH_HTTP_MAX_MB": "0.5"}).max_bytes \
         == 512 * 1024
+
+
+def test_a_json_answer_that_is_no_json_is_one_clear_line(site):
+    answer = Client(None, fast()).get(site.base + "/")
+    with pytest.raises(SourceError, match=r"^http://127\.0\.0\.1:\d+/: malformed JSON \(text/html, starting '<!DOCTYPE html"):
+        answer.json()

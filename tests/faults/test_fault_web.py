@@ -32,7 +32,7 @@ FAULTS = [
     ("HTTP 500", "/error500", r"HTTP 500 Internal Server Error"),
     ("slow server", "/slow", r"timed out after 1 s"),
     ("dripping server", "/drip-sitemap.xml", r"timed out: the answer took over 6 s"),
-    ("garbage", "/garbage.xml", r"not a WordPress site, a feed or a sitemap \(application/xml, starting"),
+    ("garbage", "/garbage.xml", r"not a WordPress site, a feed or a sitemap \(application/xml, 16 KB of binary data\)"),
     ("HTML where XML is expected", "/index-to-html.xml", r"an HTML page where a sitemap was expected"),
     ("broken sitemap XML", "/broken-sitemap.xml", r"malformed sitemap XML \(line 1: "),
     ("a listed page down", "/sitemap-with-a-down-page.xml", r"/error500: HTTP 500 Internal Server Error"),

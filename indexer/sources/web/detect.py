@@ -139,10 +139,18 @@ def _html_head(body: bytes):
 
 
 def _describe(answer: Response, body: bytes) -> str:
+    return describe(answer.content_type, body)
+
+
+def describe(content_type: str, body: bytes) -> str:
+    """An unexpected answer in a few words: its type, and its first characters if they are text."""
     start = body[:40].decode("utf-8", errors="replace").strip()
     if not start:
         return "an empty answer"
-    return f"{answer.content_type or 'no content type'}, starting {start!r}"
+    kind = content_type or "no content type"
+    if sum(not (c.isprintable() or c.isspace()) for c in start) > 2:
+        return f"{kind}, {human_size(len(body))} of binary data"
+    return f"{kind}, starting {start!r}"
 
 
 __all__ = ["open_url", "unzipped", "xml_parser", "FetchError"]

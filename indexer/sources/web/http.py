@@ -113,10 +113,10 @@ class Response:
 
             try:
                 self._json = json.loads(self.content)
-            except (ValueError, UnicodeDecodeError) as error:
-                start = self.content[:40].decode("utf-8", errors="replace").strip()
-                what = f"{self.content_type or 'no content type'}, starting {start!r}" if start else "an empty answer"
-                raise self.error(f"malformed JSON ({type(error).__name__}: {what})") from None
+            except (ValueError, UnicodeDecodeError):
+                from indexer.sources.web.detect import describe
+
+                raise self.error(f"malformed JSON ({describe(self.content_type, self.content)})") from None
         return self._json
 
     def error(self, reason: str) -> FetchError:
@@ -320,4 +320,6 @@ def _network_reason(error: httpx.HTTPError) -> str:
 
 
 def human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"

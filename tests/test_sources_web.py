@@ -141,6 +141,8 @@ def test_the_wordpress_api_link_is_found_in_a_header():
     ("/broken-sitemap.xml", r"malformed sitemap XML \(line 1: "),
     ("/sitemap-with-a-down-page.xml", r"/error500: HTTP 500 Internal Server Error"),
     ("/big.html", r"larger than 1\.0 MB"),
+    ("/to-ftp", r"only http and https URLs are read \(redirected to ftp://127\.0\.0\.1/feed\.rss\)"),
+    ("/bomb.xml", r"/bomb\.xml: larger than 1\.0 MB$"),
 ])
 def test_each_fault_is_one_clear_line(site, path, reason):
     with pytest.raises(SourceError, match=reason) as refused:
@@ -193,3 +195,22 @@ def test_a_json_answer_that_is_no_json_is_one_clear_line(site):
     answer = Client(None, fast()).get(site.base + "/")
     with pytest.raises(SourceError, match=r"^http://127\.0\.0\.1:\d+/: malformed JSON \(text/html, starting '<!DOCTYPE html"):
         answer.json()
+
+
+def test_a_gzipped_sitemap_is_read(site):
+    articles, skipped, reader = read(site.base + "/sitemap.xml.gz")
+    assert reader.kind == "sitemap" and not skipped
+    assert sorted(a.id for a in articles) == sorted(f"{site.base}/posts/{slug}.html" for slug in POSTS)
+
+
+def test_a_compressed_answer_is_limited_by_what_it_decodes_to(site):
+    with pytest.raises(FetchError, match=r"/bomb\.xml: larger than 1\.0 MB, cut off$"):
+        Client(None, fast(max_bytes=1024 * 1024)).get(site.base + "/bomb.xml")
+
+
+def test_requests_to_one_site_are_spaced_as_robots_txt_asks(site):
+    site.routes["/robots.txt"] = (200, "text/plain", "User-agent: archive-search\nCrawl-delay: 0.3\n")
+    read(site.base + "/sitemap-posts.xml")  # the client's own delay is 0 here
+    times = [t for path, t in site.times if path != "/robots.txt"]
+    assert len(times) == 1 + len(POSTS)
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.29

@@ -8,6 +8,8 @@ Every request is logged (path and headers) so that tests can check what the clie
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import html
 import socket
@@ -102,6 +104,7 @@ class Site:
     def __init__(self, port: int = 0):
         self.routes: dict = {}
         self.log: list[tuple[str, dict]] = []
+        self.times: list[tuple[str, float]] = []  # (path, monotonic time) of every request
         self.lastmod = {slug: d for slug, (_, d, _, _) in POSTS.items()}
         site = self
 
@@ -113,6 +116,7 @@ class Site:
 
             def do_GET(self):
                 site.log.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                site.times.append((self.path, time.monotonic()))
                 path = self.path.split("?")[0]
                 route = site.routes.get(path)
                 if route is None and path.startswith("/endless/"):
@@ -210,6 +214,11 @@ class Site:
         r["/drip-sitemap.xml"] = self._drip
         r["/endless-sitemap.xml"] = self._endless
         r["/big.html"] = (200, "text/html", themed_page("Gros", "gros " * 400_000))
+        r["/to-ftp"] = (302, "text/html", "", {"Location": "ftp://127.0.0.1/feed.rss"})
+        # 100 MB of zeros in 100 KB: what the client counts is what it decodes.
+        r["/bomb.xml"] = lambda req: req.answer(200, "application/xml", _bomb(), {"Content-Encoding": "gzip"})
+        r["/sitemap.xml.gz"] = lambda req: req.answer(200, "application/gzip", gzip.compress(sitemap(
+            [(f"{base}/posts/{slug}.html", self.lastmod[slug]) for slug in POSTS]).encode()))
 
     @staticmethod
     def _slow(req) -> None:
@@ -250,6 +259,11 @@ class Site:
                 n += 500
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
+
+
+@functools.cache
+def _bomb() -> bytes:
+    return gzip.compress(b"\0" * (100 * 1024 * 1024), 9)
 
 
 def refused_url() -> str:

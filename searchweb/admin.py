@@ -183,6 +183,9 @@ def job_state(job: dict) -> str:
     if job["state"] == "running":
         what = "Synchronisation en cours" if job.get("trigger") == "sync" else "En cours"
         return f"{what} : {job.get('processed') or 0} sur {job.get('total') or '?'} articles lus."
+    if job.get("trigger") == "sync" and job["state"] in ("done", "failed"):
+        outcome = "terminée" if job["state"] == "done" else "échec"
+        return f"Synchronisation : {outcome} le {datetime_fr(job.get('finished_at'))}."
     if job["state"] == "done":
         return (f"Terminée le {datetime_fr(job.get('finished_at'))} : {job.get('indexed') or 0} articles indexés, "
                 f"{job.get('skipped') or 0} ignorés.")

@@ -139,7 +139,8 @@ def test_the_wordpress_api_link_is_found_in_a_header():
     ("/html-as-sitemap.xml", r"an HTML page, not a WordPress site, a feed or a sitemap"),
     ("/index-to-html.xml", r"html-as-sitemap\.xml: an HTML page where a sitemap was expected"),
     ("/broken-sitemap.xml", r"malformed sitemap XML \(line 1: "),
-    ("/sitemap-with-a-down-page.xml", r"/error500: HTTP 500 Internal Server Error"),
+    ("/sitemap-with-a-down-page.xml", r"/error500: HTTP 500 Internal Server Error \(a page http://127\.0\.0\.1:\d+"
+                                      r"/sitemap-with-a-down-page\.xml lists\)$"),
     ("/big.html", r"larger than 1\.0 MB"),
     ("/to-ftp", r"only http and https URLs are read \(redirected to ftp://127\.0\.0\.1/feed\.rss\)"),
     ("/bomb.xml", r"/bomb\.xml: larger than 1\.0 MB$"),

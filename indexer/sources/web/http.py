@@ -190,8 +190,12 @@ class Client:
         chain = [url]
         current = url
         while True:
-            if robots and not self.allowed(current):
-                where = "" if current == url else f" (redirected to {current})"
+            where = "" if current == url else f" (redirected to {current})"
+            try:
+                allowed = not robots or self.allowed(current)
+            except FetchError as error:  # robots.txt of a site a redirect led to could not be read
+                raise FetchError(url, error.reason + where, error.status, error.transient) from None
+            if not allowed:
                 raise FetchError(url, f"robots.txt disallows it for {PRODUCT}{where}")
             response = self._one(url, current, headers, max_bytes, truncate)
             if response.status not in REDIRECTS:

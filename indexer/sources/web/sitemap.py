@@ -172,8 +172,8 @@ class SitemapReader(Reader):
                 self.cache.put_page(self.path, loc, lastmod, cached[1])
                 return Article(**json.loads(cached[1]))
         except FetchError as error:
-            if error.transient:
-                raise  # the site is down or overloaded: the run fails, the live index is kept
+            if error.transient:  # the site is down or overloaded: the run fails, the live index is kept
+                raise FetchError(loc, f"{error.reason} (a page {self.path} lists)", error.status, True) from None
             if "robots.txt disallows" in error.reason:
                 self.excluded["robots.txt disallows"] += 1
                 return None

@@ -215,3 +215,14 @@ def test_requests_to_one_site_are_spaced_as_robots_txt_asks(site):
     times = [t for path, t in site.times if path != "/robots.txt"]
     assert len(times) == 1 + len(POSTS)
     assert min(b - a for a, b in zip(times, times[1:])) >= 0.29
+
+
+def test_entities_in_a_sitemap_are_never_expanded(site):
+    with pytest.raises(SourceError, match=r"^http://127\.0\.0\.1:\d+/laughs-sitemap\.xml: XML with a DTD that cannot "
+                                          r"be read without expanding its entities \(never done\)$"):
+        read(site.base + "/laughs-sitemap.xml")
+
+
+def test_a_feed_never_reads_an_external_entity(site):
+    articles, _, _ = read(site.base + "/xxe-feed.rss")
+    assert [(a.id, a.body) for a in articles] == [("xxe-1", "avant après")]

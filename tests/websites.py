@@ -215,6 +215,15 @@ class Site:
         r["/drip-sitemap.xml"] = self._drip
         r["/endless-sitemap.xml"] = self._endless
         r["/big.html"] = (200, "text/html", themed_page("Gros", "gros " * 400_000))
+        laughs = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+        r["/laughs-sitemap.xml"] = (200, "application/xml", (
+            f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY l0 "lol">{laughs}]>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/posts/&l9;.html</loc></url>'
+            f'<url><loc>{base}/posts/cloud-souverain.html</loc></url></urlset>'))
+        r["/xxe-feed.rss"] = (200, "application/rss+xml", (
+            '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+            '<rss version="2.0"><channel><title>t</title><item><title>Fuite</title><guid>xxe-1</guid>'
+            '<description>avant &secret; après</description></item></channel></rss>'))
         r["/to-ftp"] = (302, "text/html", "", {"Location": "ftp://127.0.0.1/feed.rss"})
         # 100 MB of zeros in 100 KB: what the client counts is what it decodes.
         r["/bomb.xml"] = lambda req: req.answer(200, "application/xml", _bomb(), {"Content-Encoding": "gzip"})

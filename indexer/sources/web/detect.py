@@ -55,6 +55,8 @@ def open_url(url: str, state_dir=None, client: Client | None = None) -> Reader:
                  if (link.get("type") or "").strip().lower() in FEED_TYPES and link.get("href")]
         hint = f"; its feed is {feeds[0]}" if feeds else "; give its feed or its sitemap"
         raise answer.error(f"an HTML page, not a WordPress site, a feed or a sitemap{hint}")
+    if kind == "!doctype":
+        raise answer.error("XML with a DTD that cannot be read without expanding its entities (never done)")
     if kind:
         raise answer.error(f"XML with root <{kind}>, not an RSS or Atom feed nor a sitemap")
     raise answer.error(f"not a WordPress site, a feed or a sitemap ({_describe(answer, body)})")
@@ -125,7 +127,9 @@ def _xml_root(body: bytes) -> str | None:
                     return "rdf"
                 return qname.localname.lower()
     except etree.XMLSyntaxError:
-        return "html" if b"<html" in start or b"<head" in start else None
+        if b"<html" in start or b"<head" in start:
+            return "html"
+        return "!doctype" if b"<!doctype" in start else None
     return None
 
 

@@ -226,3 +226,13 @@ def test_entities_in_a_sitemap_are_never_expanded(site):
 def test_a_feed_never_reads_an_external_entity(site):
     articles, _, _ = read(site.base + "/xxe-feed.rss")
     assert [(a.id, a.body) for a in articles] == [("xxe-1", "avant après")]
+
+
+def test_a_build_reports_progress_in_pages_fetched_of_the_pages_listed(site, tmp_path):
+    calls = []
+    build_index([site.base + "/sitemap.xml"], tmp_path / "index", lambda done, total: calls.append((done, total)))
+    # 8 pages listed (3 posts, the about page, 4 left out or gone; the other site's page is not
+    # counted), known before the first fetch; then one step a page read (those left out on
+    # purpose are not records: like a WXR export's drafts, they only make the estimate high).
+    assert calls[:5] == [(1, 8), (2, 8), (3, 8), (4, 8), (5, 8)]
+    assert calls[-1] == (5, 5)

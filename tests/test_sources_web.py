@@ -236,3 +236,8 @@ def test_a_build_reports_progress_in_pages_fetched_of_the_pages_listed(site, tmp
     # purpose are not records: like a WXR export's drafts, they only make the estimate high).
     assert calls[:5] == [(1, 8), (2, 8), (3, 8), (4, 8), (5, 8)]
     assert calls[-1] == (5, 5)
+
+
+def test_a_feed_is_read_as_a_feed_even_with_wordpress_api_link(site):
+    articles, _, reader = read(site.base + "/wp/feed/")
+    assert reader.kind == "feed" and len(articles) == 3

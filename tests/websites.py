@@ -224,6 +224,9 @@ class Site:
             '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
             '<rss version="2.0"><channel><title>t</title><item><title>Fuite</title><guid>xxe-1</guid>'
             '<description>avant &secret; après</description></item></channel></rss>'))
+        # WordPress sends its REST API link with every front-end answer, its feeds included.
+        wp_link = {"Link": f'<{base}/wp-json/>; rel="https://api.w.org/"'}
+        r["/wp/feed/"] = (200, "application/rss+xml; charset=UTF-8", rss(base), wp_link)
         r["/to-ftp"] = (302, "text/html", "", {"Location": "ftp://127.0.0.1/feed.rss"})
         # 100 MB of zeros in 100 KB: what the client counts is what it decodes.
         r["/bomb.xml"] = lambda req: req.answer(200, "application/xml", _bomb(), {"Content-Encoding": "gzip"})

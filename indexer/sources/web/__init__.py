@@ -1,7 +1,8 @@
 """Sources that are URLs: a WordPress site, an RSS 2.0 or Atom feed, a sitemap (or sitemap index).
 
 `open_source` (indexer/sources/__init__.py) hands every source that looks like a URL to
-`open_url` (detect.py), which asks the URL once and picks the reader:
+`open_url` (detect.py), which asks the URL once and picks the reader (a feed or a sitemap by
+its root element first: WordPress sends its API link with its feeds too):
 
 - a WordPress site (its REST API link: an HTTP `Link: <…/wp-json/>; rel="https://api.w.org/"`
   header, or `<link rel="https://api.w.org/" href="…">` in the page)

@@ -19,6 +19,7 @@ ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/at
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SITEMAP_ROOTS = ("urlset", "sitemapindex")
+FEED_ROOTS = ("rss", "rdf", "atom")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 SITEMAP_SIZE_FACTOR = 5  # a sitemap file may be this many times a page's size limit (50 MB at default)
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
@@ -30,14 +31,16 @@ def open_url(url: str, state_dir=None, client: Client | None = None) -> Reader:
     # A sitemap may be larger than a page, and is cut rather than refused (sitemap.py).
     limit = client.settings.max_bytes
     answer = client.get(url, accept=ACCEPT, max_bytes=limit * SITEMAP_SIZE_FACTOR, truncate=True)
-    api_root = _api_link(answer.headers.get_list("link"), answer.final_url)
-    if api_root:
-        return _wordpress(url, api_root, client, state_dir)
     body = unzipped(answer, limit * SITEMAP_SIZE_FACTOR, truncate=True)
     kind = _xml_root(body)
+    # What the answer is comes first: WordPress sends its API link with its feeds too, and a
+    # feed given is a feed asked for.
+    api_root = _api_link(answer.headers.get_list("link"), answer.final_url)
+    if api_root and kind not in FEED_ROOTS + SITEMAP_ROOTS:
+        return _wordpress(url, api_root, client, state_dir)
     if kind not in SITEMAP_ROOTS and (answer.truncated or len(body) > limit):
         raise answer.error(f"larger than {human_size(limit)}")
-    if kind in ("rss", "rdf", "atom"):
+    if kind in FEED_ROOTS:
         from indexer.sources.web.feed import FeedReader
 
         return FeedReader(url, client, first=answer)

@@ -113,6 +113,8 @@ def test_a_feed_is_asked_again_conditionally_and_read_from_the_cache(site, tmp_p
     again, _, _ = read(site.base + "/feed.rss", tmp_path)
     assert site.requests_to("/feed.rss")[0]["if-none-match"].startswith('"')
     assert [a.id for a in again] == [a.id for a in first] and again[0].body == first[0].body
+    answer = Client(tmp_path, fast()).get(site.base + "/feed.rss")
+    assert answer.from_cache and answer.content_type == "application/rss+xml"
 
 
 def test_a_home_page_is_refused_naming_its_feed(site):

@@ -167,7 +167,10 @@ class Client:
             if entry is None:
                 raise FetchError(url, "HTTP 304 Not Modified to a request that was not conditional")
             if keep_body:
-                return Response(url, entry["final_url"] or url, 200, response.headers, entry["body"], from_cache=True)
+                headers = httpx.Headers(response.headers)
+                if entry["content_type"] and "content-type" not in headers:
+                    headers["content-type"] = entry["content_type"]  # a 304 has none: the kept body's
+                return Response(url, entry["final_url"] or url, 200, headers, entry["body"], from_cache=True)
             return Response(url, entry["final_url"] or url, 304, response.headers, b"", not_modified=True)
         if not response.truncated:  # kept even when not sent this time: the next run sends them
             self.cache.put_http(url, response.headers.get("etag"), response.headers.get("last-modified"),
@@ -223,8 +226,8 @@ class Client:
                 if status in REDIRECTS or status == 304:
                     return Response(asked, url, status, answer.headers, b"")
                 if status >= 400:
-                    raise FetchError(asked, f"HTTP {status} {answer.reason_phrase}".rstrip(), status=status,
-                                     transient=status >= 500 or status == 429)
+                    raise FetchError(asked, f"HTTP {status} {answer.reason_phrase}".rstrip() + _via(asked, url),
+                                     status=status, transient=status >= 500 or status == 429)
                 declared = answer.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes and not truncate:
                     raise FetchError(asked, f"larger than {human_size(max_bytes)} ({human_size(int(declared))} announced)")

@@ -23,7 +23,7 @@ from lxml import etree
 
 from indexer.article import Article, Skipped
 from indexer.sources import Reader
-from indexer.sources.html import _decode, _noindex, page_article
+from indexer.sources.html import decode_page, is_noindex, page_article
 from indexer.sources.text import TooDeep, parse_html
 from indexer.sources.web.detect import ATOM_NS, SITEMAP_SIZE_FACTOR, unzipped, xml_parser
 from indexer.sources.web.feed import PASSWORD_FORM
@@ -184,7 +184,7 @@ class SitemapReader(Reader):
             self.excluded["noindex"] += 1
             return None
         try:
-            markup = answer.text if answer.charset else _decode(answer.content)
+            markup = answer.text if answer.charset else decode_page(answer.content)
             page = parse_html(markup)
         except UnicodeError:
             return Skipped(loc, "cannot tell the page's character encoding")
@@ -192,7 +192,7 @@ class SitemapReader(Reader):
             return Skipped(loc, "HTML nested too deeply to read")
         if page is None:
             return Skipped(loc, "empty page")
-        if _noindex(page):
+        if is_noindex(page):
             self.excluded["noindex"] += 1
             return None
         if page.xpath(f"//form[contains(concat(' ', normalize-space(@class), ' '), ' {PASSWORD_FORM} ')]"):

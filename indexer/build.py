@@ -30,7 +30,7 @@ from indexer.jobs import BuildLock, JobRecorder, now_iso
 from indexer.live.documents import from_record
 from indexer.live.ledger import Ledger
 from indexer.ingest import prepare
-from indexer.sources import open_sources
+from indexer.sources import close_sources, open_sources
 from indexer.sources.quotes import QUOTES_VERSION
 from indexer.storage import generations, shards
 from indexer.storage.changes import apply_changes, live_articles
@@ -198,6 +198,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             generations.remove_old_generations(index_dir)
     finally:
         ledger.close()
+        close_sources(readers)
         if building.exists():
             generations.remove_unfinished(index_dir, building.name)
     report.seconds = time.monotonic() - started

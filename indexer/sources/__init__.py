@@ -11,7 +11,7 @@ from pathlib import Path
 from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 
-__all__ = ["Reader", "finish", "open_source", "open_sources", "split_sources", "unique"]
+__all__ = ["Reader", "close_sources", "finish", "open_source", "open_sources", "split_sources", "unique"]
 
 HTML_SUFFIXES = (".html", ".htm")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -128,7 +128,18 @@ def open_sources(sources: list, state_dir=None) -> list[Reader]:
         from indexer.sources.web.http import Client
 
         client = Client(state_dir)
-    return [open_source(s, state_dir=state_dir, client=client) for s in sources]
+    try:
+        return [open_source(s, state_dir=state_dir, client=client) for s in sources]
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+
+
+def close_sources(readers: list[Reader]) -> None:
+    """Closes what URL readers hold open (their HTTP client's connections and cache file)."""
+    for client in {id(c): c for c in (getattr(r, "client", None) for r in readers) if c is not None}.values():
+        client.close()
 
 
 def open_source(path: str | os.PathLike, state_dir=None, client=None) -> Reader:

@@ -243,3 +243,14 @@ def test_a_build_reports_progress_in_pages_fetched_of_the_pages_listed(site, tmp
 def test_a_feed_is_read_as_a_feed_even_with_wordpress_api_link(site):
     articles, _, reader = read(site.base + "/wp/feed/")
     assert reader.kind == "feed" and len(articles) == 3
+
+
+def test_a_short_retry_after_is_waited_for_once(site):
+    started = time.monotonic()
+    articles, _, _ = read(site.base + "/busy-once.rss")
+    assert len(articles) == 3 and len(site.requests_to("/busy-once.rss")) == 2
+    assert time.monotonic() - started >= 1
+    site.routes["/busy.rss"] = (503, "text/html", "<h1>Trop de monde</h1>", {"Retry-After": "1"})
+    with pytest.raises(SourceError, match=r"/busy\.rss: HTTP 503 Service Unavailable$"):
+        read(site.base + "/busy.rss")
+    assert len(site.requests_to("/busy.rss")) == 2

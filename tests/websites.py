@@ -228,11 +228,18 @@ class Site:
         # WordPress sends its REST API link with every front-end answer, its feeds included.
         wp_link = {"Link": f'<{base}/wp-json/>; rel="https://api.w.org/"'}
         r["/wp/feed/"] = (200, "application/rss+xml; charset=UTF-8", rss(base), wp_link)
+        r["/busy-once.rss"] = self._busy_once
         r["/to-ftp"] = (302, "text/html", "", {"Location": "ftp://127.0.0.1/feed.rss"})
         # 20 MB of zeros in 20 KB: what the client counts is what it decodes.
         r["/bomb.xml"] = lambda req: req.answer(200, "application/xml", _bomb(), {"Content-Encoding": "gzip"})
         r["/sitemap.xml.gz"] = lambda req: req.answer(200, "application/gzip", gzip.compress(sitemap(
             [(f"{base}/posts/{slug}.html", self.lastmod[slug]) for slug in POSTS]).encode()))
+
+    def _busy_once(self, req) -> None:
+        """503 with Retry-After: 1 to the first request, the feed to the next."""
+        if len(self.requests_to("/busy-once.rss")) == 1:
+            return req.answer(503, "text/html", "<h1>Trop de monde</h1>", {"Retry-After": "1"})
+        req.answer(200, "application/rss+xml", rss(self.base))
 
     @staticmethod
     def _slow(req) -> None:

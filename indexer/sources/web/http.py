@@ -28,6 +28,7 @@ USER_AGENT = f"{PRODUCT}/{__version__} (search indexer; honours robots.txt)"
 REDIRECTS = (301, 302, 303, 307, 308)
 ROBOTS_MAX_BYTES = 512 * 1024  # Google's limit: rules past it are ignored
 MAX_CRAWL_DELAY = 60.0         # a robots.txt asking more is read as asking this much
+MAX_RETRY_AFTER = 10.0         # a 429/503 asking to come back within this many seconds is asked again, once
 
 
 @dataclass
@@ -71,9 +72,11 @@ class FetchError(SourceError):
     """A URL could not be read: one line, `<url>: <reason>`. `status` is the HTTP status when
     there was one; `transient` says whether trying later may succeed (network, timeout, 5xx, 429)."""
 
-    def __init__(self, url: str, reason: str, status: int | None = None, transient: bool = False):
+    def __init__(self, url: str, reason: str, status: int | None = None, transient: bool = False,
+                 retry_after: float | None = None):
         super().__init__(f"{url}: {reason}")
         self.url, self.reason, self.status, self.transient = url, reason, status, transient
+        self.retry_after = retry_after  # seconds a 429 or 503 asked to wait, when it said so
 
 
 @dataclass
@@ -200,7 +203,14 @@ class Client:
                 raise FetchError(url, error.reason + where, error.status, error.transient) from None
             if not allowed:
                 raise FetchError(url, f"robots.txt disallows it for {PRODUCT}{where}")
-            response = self._one(url, current, headers, max_bytes, truncate)
+            try:
+                response = self._one(url, current, headers, max_bytes, truncate)
+            except FetchError as error:
+                wait = error.retry_after
+                if wait is None or wait > MAX_RETRY_AFTER:
+                    raise
+                time.sleep(wait)  # the server asked for a short pause (429, 503): once, then its answer stands
+                response = self._one(url, current, headers, max_bytes, truncate)
             if response.status not in REDIRECTS:
                 response.url = url
                 return response
@@ -227,7 +237,8 @@ class Client:
                     return Response(asked, url, status, answer.headers, b"")
                 if status >= 400:
                     raise FetchError(asked, f"HTTP {status} {answer.reason_phrase}".rstrip() + _via(asked, url),
-                                     status=status, transient=status >= 500 or status == 429)
+                                     status=status, transient=status >= 500 or status == 429,
+                                     retry_after=_retry_after(answer.headers) if status in (429, 503) else None)
                 declared = answer.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes and not truncate:
                     raise FetchError(asked, f"larger than {human_size(max_bytes)} ({human_size(int(declared))} announced)")
@@ -290,6 +301,12 @@ class Client:
         if isinstance(rules, FetchError):
             raise FetchError(url, rules.reason, status=rules.status, transient=rules.transient)
         return rules
+
+
+def _retry_after(headers) -> float | None:
+    """`Retry-After` in seconds, when given as a number (a date is taken as 'not soon')."""
+    value = headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
 
 
 def _check_scheme(asked: str, url: str) -> None:

@@ -254,3 +254,28 @@ def test_a_short_retry_after_is_waited_for_once(site):
     with pytest.raises(SourceError, match=r"/busy\.rss: HTTP 503 Service Unavailable$"):
         read(site.base + "/busy.rss")
     assert len(site.requests_to("/busy.rss")) == 2
+
+
+def test_the_page_limit_holds_across_the_sitemaps_of_an_index(site):
+    reader = SitemapReader(site.base + "/sitemap.xml", Client(None, fast()), max_urls=2)
+    assert reader.total == 2
+    assert [c.reason for c in reader.cuts] == [
+        "sitemap cut at 2 pages, the limit of a run; the pages past it are left out",
+        "not read: the run's 2 pages are reached (1 sitemap file left out)"]
+    assert not site.requests_to("/sitemap-misc.xml")
+
+
+def test_the_number_of_sitemap_files_is_bounded(site):
+    reader = SitemapReader(site.base + "/sitemap.xml", Client(None, fast()), max_sitemaps=2)
+    assert [c.reason for c in reader.cuts] == ["not read: a run reads at most 2 sitemap files (1 sitemap file more left out)"]
+    assert reader.total == 3
+
+
+def test_sitemap_indexes_in_a_circle_or_nested_too_deep_end(site):
+    reader = SitemapReader(site.base + "/cycle-a.xml", Client(None, fast()))
+    assert reader.total == len(POSTS) and not reader.cuts
+    assert len(site.requests_to("/cycle-a.xml")) == 1
+    reader = SitemapReader(site.base + "/nest-0.xml", Client(None, fast()))
+    assert reader.total == 0
+    assert [(c.where.rsplit("/", 1)[1], c.reason) for c in reader.cuts] == [
+        ("nest-4.xml", "not read: sitemap indexes nested deeper than 3")]

@@ -229,6 +229,12 @@ class Site:
         wp_link = {"Link": f'<{base}/wp-json/>; rel="https://api.w.org/"'}
         r["/wp/feed/"] = (200, "application/rss+xml; charset=UTF-8", rss(base), wp_link)
         r["/busy-once.rss"] = self._busy_once
+        # Sitemap indexes naming each other in a circle, and nested 6 deep.
+        r["/cycle-a.xml"] = (200, "application/xml", sitemap_index([f"{base}/cycle-b.xml", f"{base}/sitemap-posts.xml"]))
+        r["/cycle-b.xml"] = (200, "application/xml", sitemap_index([f"{base}/cycle-a.xml"]))
+        for depth in range(6):
+            r[f"/nest-{depth}.xml"] = (200, "application/xml", sitemap_index([f"{base}/nest-{depth + 1}.xml"]))
+        r["/nest-6.xml"] = (200, "application/xml", sitemap([(f"{base}/posts/cloud-souverain.html", "")]))
         r["/to-ftp"] = (302, "text/html", "", {"Location": "ftp://127.0.0.1/feed.rss"})
         # 20 MB of zeros in 20 KB: what the client counts is what it decodes.
         r["/bomb.xml"] = lambda req: req.answer(200, "application/xml", _bomb(), {"Content-Encoding": "gzip"})

@@ -68,9 +68,13 @@ class SitemapReader(Reader):
         site = _origin(self.path)
         while queue:
             url, depth = queue.pop(0)
+            if len(pages) >= self.max_urls:
+                self.cuts.append(Skipped(url, f"not read: the run's {self.max_urls:,} pages are reached "
+                                              f"({_files(len(queue) + 1)} left out)"))
+                break
             if read >= self.max_sitemaps:
-                self.cuts.append(Skipped(url, f"not read: a run reads at most {self.max_sitemaps} sitemap files "
-                                              f"({len(queue) + 1} more left out)"))
+                self.cuts.append(Skipped(url, f"not read: a run reads at most {_files(self.max_sitemaps)} "
+                                              f"({_files(len(queue) + 1)} more left out)"))
                 break
             read += 1
             answer = self._first if url == self.path and self._first is not None else None
@@ -202,6 +206,10 @@ class SitemapReader(Reader):
         article.url = article.url or answer.final_url
         self.cache.put_page(self.path, loc, lastmod, json.dumps(asdict(article), ensure_ascii=False))
         return article
+
+
+def _files(n: int) -> str:
+    return f"{n:,} sitemap file{'s' if n > 1 else ''}"
 
 
 def _origin(url: str) -> str:

@@ -144,6 +144,7 @@ def test_the_wordpress_api_link_is_found_in_a_header():
     ("/sitemap-with-a-down-page.xml", r"/error500: HTTP 500 Internal Server Error \(a page http://127\.0\.0\.1:\d+"
                                       r"/sitemap-with-a-down-page\.xml lists\)$"),
     ("/big.html", r"larger than 1\.0 MB"),
+    ("/hop/0", r"/hop/0: more than 5 redirects \(last to http://127\.0\.0\.1:\d+/hop/6\)$"),
     ("/to-ftp", r"only http and https URLs are read \(redirected to ftp://127\.0\.0\.1/feed\.rss\)"),
     ("/bomb.xml", r"/bomb\.xml: larger than 1\.0 MB$"),
 ])
@@ -279,3 +280,8 @@ def test_sitemap_indexes_in_a_circle_or_nested_too_deep_end(site):
     assert reader.total == 0
     assert [(c.where.rsplit("/", 1)[1], c.reason) for c in reader.cuts] == [
         ("nest-4.xml", "not read: sitemap indexes nested deeper than 3")]
+
+
+def test_five_redirects_are_followed(site):
+    articles, _, reader = read(site.base + "/hop/2")
+    assert reader.kind == "feed" and len(articles) == 3

@@ -229,6 +229,9 @@ class Site:
         wp_link = {"Link": f'<{base}/wp-json/>; rel="https://api.w.org/"'}
         r["/wp/feed/"] = (200, "application/rss+xml; charset=UTF-8", rss(base), wp_link)
         r["/busy-once.rss"] = self._busy_once
+        for hop in range(7):  # a chain of 7 redirects, no loop
+            r[f"/hop/{hop}"] = (301, "text/html", "", {"Location": f"/hop/{hop + 1}"})
+        r["/hop/7"] = (200, "application/rss+xml", rss(base))
         # Sitemap indexes naming each other in a circle, and nested 6 deep.
         r["/cycle-a.xml"] = (200, "application/xml", sitemap_index([f"{base}/cycle-b.xml", f"{base}/sitemap-posts.xml"]))
         r["/cycle-b.xml"] = (200, "application/xml", sitemap_index([f"{base}/cycle-a.xml"]))

@@ -285,3 +285,15 @@ def test_sitemap_indexes_in_a_circle_or_nested_too_deep_end(site):
 def test_five_redirects_are_followed(site):
     articles, _, reader = read(site.base + "/hop/2")
     assert reader.kind == "feed" and len(articles) == 3
+
+
+def test_a_damaged_cache_is_started_again(site, tmp_path):
+    from indexer.sources.web.cache import FILE
+
+    read(site.base + "/feed.rss", tmp_path)
+    (tmp_path / FILE).write_bytes(b"not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / (FILE + suffix)).unlink(missing_ok=True)
+    site.log.clear()
+    articles, _, _ = read(site.base + "/feed.rss", tmp_path)
+    assert len(articles) == 3 and "if-none-match" not in site.requests_to("/feed.rss")[0]

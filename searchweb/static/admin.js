@@ -13,10 +13,12 @@
   // With scheduled syncs a build may start while the page is open: look now and then.
   var watching = !!document.getElementById("sync");
   var following = button.disabled;  // a job seen running from this page
+  var rendered = box.dataset.job;     // the job the page was rendered with
 
   function show(job) {
     var ended = !job || job.state === "done" || job.state === "failed";
-    if (ended && following) {
+    // A quick sync may start and end between two looks: a newer job that ended also reloads.
+    if (ended && (following || (job && job.id !== rendered))) {
       // The page renders the outcome and the new index's figures.
       window.location.reload();
       return;

@@ -1,0 +1,161 @@
+"""The WordPress plugin on a real WordPress, pushing to our real server (gunicorn, live index).
+
+Posts are written with WordPress's own PHP API, so the plugin's hooks run as they do when an
+editor saves. What the tests look at is our search API: a published post is searchable within
+5 s, its edit and its removal follow, and nothing that is not public is ever sent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from searchkit import ADMIN_TOKEN, FRESH, article, hits, start_server, tasks, until, word
+
+QUEUE, STATUS, RETRY = "archive_search_queue", "archive_search_status", "archive_search_retry"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, wordpress):
+    """Our server, and the plugin pointed at it (the sample archive as the index's start)."""
+    server = start_server(tmp_path_factory.mktemp("plugin-service"))
+    wordpress.option("archive_search_service_url", server.base)
+    wordpress.option("archive_search_token", ADMIN_TOKEN)
+    yield server
+    wordpress.option("archive_search_service_url", "")
+    server.stop()
+
+
+def searchable(server, post_id, text) -> bool:
+    return str(post_id) in hits(server, text)
+
+
+def test_a_published_post_is_searchable_then_follows_its_edit_and_its_deletion(wordpress, service):
+    first, second = word(), word()
+    post = wordpress.insert_post(f"Les archives {first}", f"<p>Un billet sur le mot {first}.</p>",
+                                 tags=["archives", "essai"], categories=["Numérique"])
+    assert until(lambda: searchable(service, post, first)), f"post {post} not searchable within {FRESH} s"
+    found = article(service, post)
+    assert found["title"] == f"Les archives {first}"
+    assert found["author"] == "Camille Admin"
+    assert sorted(found["tags"]) == ["archives", "essai"] and found["categories"] == ["Numérique"]
+    assert found["url"].startswith(wordpress.base + "/") and found["url"].endswith("/")
+
+    wordpress.update_post(post, post_title=f"Les archives {second}", post_content=f"<p>Le mot {second}.</p>")
+    assert until(lambda: searchable(service, post, second)), "the edit did not follow"
+    assert not searchable(service, post, first)
+
+    wordpress.delete_post(post)
+    assert until(lambda: article(service, post) is None), "the deletion did not follow"
+    assert not searchable(service, post, second)
+
+
+@pytest.mark.parametrize("change", ["draft", "private", "password", "trash", "pending"])
+def test_a_published_post_that_stops_being_public_leaves_the_index(wordpress, service, change):
+    text = word()
+    post = wordpress.insert_post(f"Billet {text}", f"<p>Texte {text}.</p>")
+    assert until(lambda: searchable(service, post, text))
+    if change == "trash":
+        wordpress.trash_post(post)
+    elif change == "password":
+        wordpress.update_post(post, post_password="secret")
+    else:
+        wordpress.update_post(post, post_status=change)
+    assert until(lambda: article(service, post) is None), f"a post made {change} stayed searchable"
+    assert not searchable(service, post, text)
+
+
+def test_posts_that_are_not_public_are_never_sent(wordpress, service):
+    hidden = {}
+    for status in ("draft", "pending", "private", "future"):
+        text = word()
+        extra = {"date": "2099-01-01 10:00:00"} if status == "future" else {}
+        hidden[wordpress.insert_post(f"Caché {text}", f"<p>{text}</p>", status=status, **extra)] = text
+    text = word()
+    hidden[wordpress.insert_post(f"Protégé {text}", f"<p>{text}</p>", password="motdepasse")] = text
+    text = word()
+    draft = wordpress.insert_post(f"Brouillon {text}", f"<p>{text}</p>", status="draft")
+    hidden[draft] = text
+    wordpress.update_post(draft, post_content=f"<p>{text} corrigé</p>")  # a draft's edit
+    wordpress.trash_post(draft)  # and its trip to the trash
+    # A post published after all of them: once it is searchable, the writes before it are applied.
+    marker = word()
+    last = wordpress.insert_post(f"Témoin {marker}", f"<p>{marker}</p>")
+    assert until(lambda: searchable(service, last, marker))
+    for post, text in hidden.items():
+        assert hits(service, text) == [], f"post {post} became searchable"
+        assert article(service, post) is None
+    sent = {i for task in tasks(service) for i in task.get("ids", [])}
+    assert not sent & {str(p) for p in hidden}, "a post that was never public was sent"
+
+
+def test_service_down_during_pushes_then_up_nothing_lost(wordpress, service, tmp_path):
+    kept, edited, removed = word(), word(), word()
+    before = wordpress.insert_post(f"Avant {removed}", f"<p>{removed}</p>")
+    assert until(lambda: searchable(service, before, removed))
+    port, index_dir = service.port, service.index_dir
+    service.stop()
+    try:
+        new = wordpress.insert_post(f"Pendant {kept}", f"<p>{kept}</p>")
+        changed = wordpress.insert_post(f"Pendant aussi {kept}", "<p>premier jet</p>")
+        wordpress.update_post(changed, post_content=f"<p>{edited}</p>")
+        wordpress.trash_post(before)
+
+        queue = wordpress.option(QUEUE)
+        assert {str(new), str(changed), str(before)} <= set(queue), queue
+        status = wordpress.option(STATUS)
+        assert status["failures"] >= 1 and "refused" in status["last_error"], status
+        first_try = wordpress.scheduled(RETRY)
+        assert first_try and first_try >= status["next_try"] - 1, "no retry scheduled"
+        # A retry while the service is still down keeps everything and waits longer.
+        assert wordpress.run_cron_event(RETRY)
+        later = wordpress.option(STATUS)
+        assert later["failures"] == status["failures"] + 1
+        assert later["next_try"] - later["last_error_at"] > status["next_try"] - status["last_error_at"]
+        assert set(wordpress.option(QUEUE)) == set(queue)
+    finally:
+        restarted = start_server(tmp_path, index_dir=index_dir, port=port)
+    service.__dict__.update(restarted.__dict__)  # the module's server is the restarted one
+
+    assert wordpress.run_cron_event(RETRY), "the retry was not scheduled"
+    assert until(lambda: searchable(service, new, kept) and searchable(service, changed, edited)), \
+        "the posts written while the service was down did not arrive"
+    assert until(lambda: article(service, before) is None), "the trash while down did not follow"
+    assert wordpress.option(QUEUE) == {} or wordpress.option(QUEUE) == []
+    assert wordpress.option(STATUS)["failures"] == 0
+    assert wordpress.scheduled(RETRY) is None
+
+
+def test_send_the_whole_archive_in_batches(wordpress, service):
+    """Posts published while the plugin had no service URL reach the index by the bulk sending."""
+    wordpress.option("archive_search_service_url", "")
+    texts = {}
+    try:
+        for _ in range(3):
+            text = word()
+            texts[wordpress.insert_post(f"Ancien {text}", f"<p>{text}</p>")] = text
+        draft_text = word()
+        draft = wordpress.insert_post(f"Jamais {draft_text}", f"<p>{draft_text}</p>", status="draft")
+    finally:
+        wordpress.option("archive_search_service_url", service.base)
+    state = wordpress.php("""
+        Archive_Search_Bulk::start();
+        do { $state = Archive_Search_Bulk::step(); } while ( ! empty( $state['left'] ) && '' === $state['error'] );
+        echo wp_json_encode( Archive_Search_Bulk::progress() );
+    """)
+    assert state["running"] is False and state["error"] == "" and state["done"] == state["total"] >= 3
+    for post, text in texts.items():
+        assert until(lambda: searchable(service, post, text)), f"post {post} did not arrive"
+    assert article(service, draft) is None and hits(service, draft_text) == []
+
+
+def test_the_shortcode_prints_the_embed_snippet(wordpress, service):
+    html = wordpress.php("echo wp_json_encode( do_shortcode( '[archive_search per_page=\"7\" facets=\"tag, year,evil\"]' ) );")
+    assert html == (f'<div data-archive-search data-endpoint="{service.base}" data-per-page="7" '
+                    'data-facets="tag,year"></div>')
+    page = wordpress.insert_post("Chercher", '<!-- wp:archive-search/search {"perPage":3} /-->')
+    import urllib.request
+
+    with urllib.request.urlopen(f"{wordpress.base}/?page_id={page}&p={page}") as answer:
+        body = answer.read().decode()
+    assert 'data-per-page="3"' in body, body
+    assert f"src='{service.base}/embed.js'" in body or f'src="{service.base}/embed.js"' in body

@@ -18,6 +18,7 @@ WP-Cron never starts by itself (DISABLE_WP_CRON): tests run its events when they
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -263,7 +264,20 @@ class WordPress:
                 raise RuntimeError("PHP's server did not start:\n" + self.server_log.read_text(errors="replace"))
             time.sleep(0.05)
 
+    @contextlib.contextmanager
+    def down(self):
+        """The site down (PHP's server stopped, the database kept), then up again on its port."""
+        self._stop_server()
+        try:
+            yield
+        finally:
+            self._serve()
+
     def stop(self) -> None:
+        self._stop_server()
+        self.db.stop()
+
+    def _stop_server(self) -> None:
         if self.server and self.server.poll() is None:
             os.killpg(self.server.pid, signal.SIGTERM)  # its own group: the server and its workers
             try:
@@ -271,7 +285,6 @@ class WordPress:
             except subprocess.TimeoutExpired:
                 os.killpg(self.server.pid, signal.SIGKILL)
                 self.server.wait()
-        self.db.stop()
 
     # --- PHP ----------------------------------------------------------------------------------------------
 

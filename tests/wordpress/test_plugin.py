@@ -7,7 +7,14 @@ editor saves. What the tests look at is our search API: a published post is sear
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import expect
+
+import wpsite
 
 from searchkit import ADMIN_TOKEN, FRESH, article, hits, start_server, tasks, until, word
 
@@ -159,3 +166,91 @@ def test_the_shortcode_prints_the_embed_snippet(wordpress, service):
         body = answer.read().decode()
     assert 'data-per-page="3"' in body, body
     assert f"src='{service.base}/embed.js'" in body or f'src="{service.base}/embed.js"' in body
+
+
+# --- the settings page, in Debian's Chromium --------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[2]
+# The README's screenshot is written again only on demand, so a test run leaves the repo as it was.
+SCREENSHOTS = [ROOT / "tests" / "artifacts" / "wordpress-settings.png"] + (
+    [ROOT / "docs" / "wordpress-settings.png"] if os.environ.get("ARCHIVE_SEARCH_UPDATE_SCREENSHOTS") else [])
+
+
+@pytest.fixture
+def admin_page(wordpress):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(wordpress.base + "/wp-login.php")
+        page.fill("#user_login", wpsite.ADMIN_USER)
+        page.fill("#user_pass", wpsite.ADMIN_PASSWORD)
+        page.click("#wp-submit")
+        page.wait_for_url("**/wp-admin/**")
+        yield page
+        browser.close()
+
+
+@pytest.mark.browser
+def test_the_settings_page_saves_and_tests_the_connection(wordpress, service, admin_page):
+    page = admin_page
+    wordpress.option("archive_search_token", "wrong-token")
+    page.goto(wordpress.base + "/wp-admin/options-general.php?page=archive-search")
+    expect(page.get_by_role("heading", name="Archive search")).to_be_visible()
+    assert page.locator("#archive_search_token").input_value() == ""  # the token is never shown back
+
+    page.click("#archive-search-test")
+    expect(page.locator("#archive-search-test-result")).to_contain_text("refuses the admin token")
+
+    page.fill("#archive_search_service_url", service.base + "/")
+    page.fill("#archive_search_token", ADMIN_TOKEN)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#setting-error-settings_updated")).to_be_visible()
+    assert wordpress.option("archive_search_service_url") == service.base  # no trailing slash kept
+    assert wordpress.option("archive_search_token") == ADMIN_TOKEN
+
+    page.click("#archive-search-test")
+    result = page.locator("#archive-search-test-result")
+    expect(result).to_contain_text("Connected")
+    assert "notice-success" in result.get_attribute("class")
+    for path in SCREENSHOTS:
+        path.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+
+    # Saving with the token field left empty keeps the token.
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#setting-error-settings_updated")).to_be_visible()
+    assert wordpress.option("archive_search_token") == ADMIN_TOKEN
+
+
+# --- the plugin's code ---------------------------------------------------------------------------------
+
+def test_the_plugin_is_valid_php_and_uses_wordpress_apis_only():
+    files = sorted(wpsite.PLUGIN.rglob("*.php"))
+    assert len(files) >= 8
+    for path in files:
+        lint = subprocess.run([wpsite.PHP, "-l", str(path)], capture_output=True, text=True)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+        code = path.read_text()
+        assert code.startswith("<?php\n/**"), f"{path.name}: no file doc comment"
+        # No hand-made HTTP or SQL: wp_remote_*, options and WP_Query do it.
+        for forbidden in ("curl_", "fsockopen", "file_get_contents", "$wpdb", "mysqli", "stream_context"):
+            assert forbidden not in code, f"{path.name} uses {forbidden}"
+    header = (wpsite.PLUGIN / "archive-search.php").read_text()
+    assert "License:           GPL-2.0-or-later" in header
+
+
+def test_the_plugin_logged_no_php_error(wordpress):
+    """WordPress's debug log (WP_DEBUG on) holds nothing from the plugin: no notice, warning or error."""
+    log = wordpress.folder / "debug.log"
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    ours = ("/integrations/wordpress/archive-search/", "/plugins/archive-search/")
+    assert [line for line in lines if any(path in line for path in ours)] == []

@@ -15,7 +15,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "faults"))
 
+import faultkit  # noqa: E402
 import wpsite  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    faultkit.write_figures()  # the figures RELIABILITY.md quotes (tests/artifacts/faults-figures.json)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -35,5 +40,6 @@ def wordpress(tmp_path_factory):
         pytest.skip(why)
     site = wpsite.WordPress(tmp_path_factory.mktemp("wordpress"))
     site.start()
+    faultkit.record("wordpress: start", seconds=round(site.startup_s, 1))
     yield site
     site.stop()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+import faultkit
 import wpsite
 
 from searchkit import ADMIN_TOKEN, FRESH, article, hits, start_server, tasks, until, word
@@ -38,9 +40,13 @@ def searchable(server, post_id, text) -> bool:
 
 def test_a_published_post_is_searchable_then_follows_its_edit_and_its_deletion(wordpress, service):
     first, second = word(), word()
+    started = time.monotonic()
     post = wordpress.insert_post(f"Les archives {first}", f"<p>Un billet sur le mot {first}.</p>",
                                  tags=["archives", "essai"], categories=["Numérique"])
+    saved = time.monotonic()
     assert until(lambda: searchable(service, post, first)), f"post {post} not searchable within {FRESH} s"
+    faultkit.record("wordpress plugin: publish to searchable", wordpress_save_s=round(saved - started, 2),
+                    save_to_searchable_s=round(time.monotonic() - started, 2))
     found = article(service, post)
     assert found["title"] == f"Les archives {first}"
     assert found["author"] == "Camille Admin"
@@ -123,10 +129,15 @@ def test_service_down_during_pushes_then_up_nothing_lost(wordpress, service, tmp
         restarted = start_server(tmp_path, index_dir=index_dir, port=port)
     service.__dict__.update(restarted.__dict__)  # the module's server is the restarted one
 
+    started = time.monotonic()
     assert wordpress.run_cron_event(RETRY), "the retry was not scheduled"
     assert until(lambda: searchable(service, new, kept) and searchable(service, changed, edited)), \
         "the posts written while the service was down did not arrive"
     assert until(lambda: article(service, before) is None), "the trash while down did not follow"
+    faultkit.record("wordpress plugin: service down during pushes", changes_queued=len(queue),
+                    first_error=status["last_error"], waits_s=[status["next_try"] - status["last_error_at"],
+                                                           later["next_try"] - later["last_error_at"]],
+                    cron_run_to_all_applied_s=round(time.monotonic() - started, 2))
     assert wordpress.option(QUEUE) == {} or wordpress.option(QUEUE) == []
     assert wordpress.option(STATUS)["failures"] == 0
     assert wordpress.scheduled(RETRY) is None
@@ -254,3 +265,36 @@ def test_the_plugin_logged_no_php_error(wordpress):
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
     ours = ("/integrations/wordpress/archive-search/", "/plugins/archive-search/")
     assert [line for line in lines if any(path in line for path in ours)] == []
+
+
+@pytest.mark.browser
+def test_send_the_whole_archive_from_the_settings_page(wordpress, service, admin_page):
+    """The button lists the public posts; the page's script sends the batches and moves the bar."""
+    text = word()
+    wordpress.option("archive_search_service_url", "")
+    try:
+        post = wordpress.insert_post(f"Oublié {text}", f"<p>{text}</p>")  # published while unconfigured
+    finally:
+        wordpress.option("archive_search_service_url", service.base)
+    wordpress.option("archive_search_token", ADMIN_TOKEN)
+    # Batches of 2 (through the plugin's filter, from a must-use plugin): the first is sent by the
+    # button's request, the others by the page's script.
+    small = wordpress.content / "mu-plugins" / "small-batches.php"
+    small.parent.mkdir(exist_ok=True)
+    small.write_text("<?php\nadd_filter( 'archive_search_batch_size', function () { return 2; } );\n")
+    steps = []
+    page = admin_page
+    page.on("request", lambda r: steps.append(r) if "admin-ajax.php" in r.url else None)
+    try:
+        page.goto(wordpress.base + "/wp-admin/options-general.php?page=archive-search")
+        page.click("#archive-search-send-all")
+        expect(page.locator("#archive-search-bulk .archive-search-bulk-count")).to_have_text(
+            "The whole archive was sent.", timeout=60_000)
+    finally:
+        small.unlink()
+    assert len(steps) >= 2, "the page's script sent no batch"
+    bar = page.locator("#archive-search-bulk progress")
+    assert bar.get_attribute("value") == bar.get_attribute("max")
+    assert until(lambda: searchable(service, post, text))
+    progress = wordpress.php("echo wp_json_encode( Archive_Search_Bulk::progress() );")
+    assert progress["done"] == progress["total"] and progress["refused"] == 0

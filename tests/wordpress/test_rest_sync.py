@@ -126,6 +126,7 @@ def test_sync_through_the_server_follows_publication_edit_and_deletion(wordpress
         assert job["state"] == "failed"
         reason = " ".join(job["errors"])
         assert "cannot connect" in reason and "\n" not in reason
+        faultkit.record("wordpress sync: site down", job_error=reason)
         assert hits(server, edited) == [str(post)]
 
         wordpress.trash_post(post)

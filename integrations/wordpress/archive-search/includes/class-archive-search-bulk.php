@@ -91,7 +91,7 @@ class Archive_Search_Bulk {
 		set_transient( self::LOCK, 1, 2 * Archive_Search_Client::BATCH_TIMEOUT );
 
 		$client   = new Archive_Search_Client();
-		$ids      = array_slice( $state['left'], 0, self::BATCH );
+		$ids      = array_slice( $state['left'], 0, max( 1, (int) apply_filters( 'archive_search_batch_size', self::BATCH ) ) );
 		$articles = array();
 		foreach ( $ids as $id ) {
 			$post    = get_post( $id );

@@ -270,12 +270,7 @@ class Archive_Search_Settings {
 			<?php if ( $progress['started'] ) : ?>
 			<p id="archive-search-bulk" data-running="<?php echo $progress['running'] ? '1' : '0'; ?>">
 				<progress max="<?php echo esc_attr( max( 1, $progress['total'] ) ); ?>" value="<?php echo esc_attr( $progress['done'] ); ?>"></progress>
-				<span class="archive-search-bulk-count">
-				<?php
-				/* translators: 1: articles done, 2: articles in all. */
-				echo esc_html( sprintf( __( '%1$s of %2$s', 'archive-search' ), number_format_i18n( $progress['done'] ), number_format_i18n( $progress['total'] ) ) );
-				?>
-				</span>
+				<span class="archive-search-bulk-count"><?php echo esc_html( self::bulk_count( $progress ) ); ?></span>
 				<span class="archive-search-bulk-error"><?php echo esc_html( $progress['error'] ); ?></span>
 			</p>
 			<?php endif; ?>
@@ -293,6 +288,20 @@ class Archive_Search_Settings {
 			</p>
 		</div>
 		<?php
+	}
+
+	/**
+	 * What the progress bar says.
+	 *
+	 * @param array $progress Archive_Search_Bulk::progress().
+	 * @return string
+	 */
+	private static function bulk_count( array $progress ) {
+		if ( ! $progress['running'] ) {
+			return __( 'The whole archive was sent.', 'archive-search' );
+		}
+		/* translators: 1: articles done, 2: articles in all. */
+		return sprintf( __( '%1$s of %2$s', 'archive-search' ), number_format_i18n( $progress['done'] ), number_format_i18n( $progress['total'] ) );
 	}
 
 	/**

@@ -167,3 +167,9 @@ def test_a_rerun_reads_only_the_changed_posts(site, tmp_path, monkeypatch):
     assert report.articles == 1
     found = search(IndexStore(index_dir), SearchRequest(q="quantiques"))
     assert [r["id"] for r in found["results"]] == ["7"]
+
+    # Past its age an item is read again, changed or not (a renamed tag leaves `modified` alone).
+    monkeypatch.setattr("indexer.sources.web.wordpress.MAX_AGE", 0)
+    site.log.clear()
+    build_index([site.base + "/"], index_dir)
+    assert len([p for p, _ in site.log if "include=7&" in p]) == 1

@@ -12,14 +12,17 @@ Only what anyone may read enters: the API shows visitors published items only (t
 (`content.protected`) is left out whole, as the WXR reader does. Ids are the posts' own ids, the
 ids of the site's WXR export, so moving from an export to the live site changes no id.
 
-Term and author names come embedded (`_embed=author,wp:term`); a site that strips embedding gets
-its term names from the taxonomy endpoints.
+An item is read again, changed or not, a week after it was fetched: a tag or an author renamed
+does not change the posts' modification time. Term and author names come embedded
+(`_embed=author,wp:term`); a site that strips embedding gets its term names from the taxonomy
+endpoints.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -38,12 +41,15 @@ PER_PAGE = 100        # the REST API's largest page
 MAX_ITEMS = 1_000_000  # a listing past this is a server gone wrong, not a blog
 # Bump when what an item becomes changes: cached articles are then read again.
 VERSION = 1
+# What does not touch a post's modification time (a tag or an author renamed) is read again at
+# the latest this long after the item was fetched; each run refreshes the items past this age.
+MAX_AGE = 7 * 24 * 3600
 TAXONOMIES = {"post_tag": "wp/v2/tags", "category": "wp/v2/categories"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS items (
-    api TEXT, id INTEGER, type TEXT, modified TEXT, article TEXT, excluded TEXT,
+    api TEXT, id INTEGER, type TEXT, modified TEXT, article TEXT, excluded TEXT, fetched_at REAL,
     PRIMARY KEY (api, id));
 """
 
@@ -189,19 +195,24 @@ class WordPressReader(Reader):
                         names[term["taxonomy"]].append(term["name"])
         else:  # no embedding on this site: the term ids, named through the taxonomy endpoints
             for taxonomy, field in (("post_tag", "tags"), ("category", "categories")):
-                ids = [i for i in item.get(field) or [] if isinstance(i, int)] if isinstance(item.get(field), list) else []
-                names[taxonomy] = [self._term_name(taxonomy, i) for i in ids]
+                ids = item.get(field) if isinstance(item.get(field), list) else []
+                names[taxonomy] = self._term_names(taxonomy, [i for i in ids if isinstance(i, int)])
         return labels(names["post_tag"]), labels(names["category"])
 
-    def _term_name(self, taxonomy: str, term_id: int) -> str:
+    def _term_names(self, taxonomy: str, ids: list[int]) -> list[str]:
+        """Names of terms by id, asked once per run (one request for the ids not known yet)."""
         known = self._terms.setdefault(taxonomy, {})
-        if term_id not in known:
-            answer, terms = self._get(self.endpoint(TAXONOMIES[taxonomy], include=term_id, _fields="id,name"))
+        unknown = [i for i in dict.fromkeys(ids) if i not in known][:PER_PAGE]
+        if unknown:
+            url = self.endpoint(TAXONOMIES[taxonomy], include=",".join(map(str, unknown)), per_page=PER_PAGE,
+                                _fields="id,name")
+            _, terms = self._get(url)
             for term in terms if isinstance(terms, list) else []:
                 if isinstance(term, dict) and isinstance(term.get("name"), str):
                     known[term.get("id")] = term["name"]
-            known.setdefault(term_id, "")
-        return known[term_id]
+            for term_id in unknown:
+                known.setdefault(term_id, "")
+        return [known.get(i, "") for i in ids]
 
 
 def _author(item: dict) -> str:
@@ -239,8 +250,8 @@ class ItemCache:
         """What the last run read of this item at this modification time, or None (read it again)."""
         if not modified:
             return None  # no modification time to compare: never trusted
-        row = self.db.execute("SELECT article, excluded FROM items WHERE api = ? AND id = ? AND modified = ?",
-                              (self.api, item_id, modified)).fetchone()
+        row = self.db.execute("SELECT article, excluded FROM items WHERE api = ? AND id = ? AND modified = ? "
+                              "AND fetched_at > ?", (self.api, item_id, modified, time.time() - MAX_AGE)).fetchone()
         if row is None:
             return None
         article, excluded = row
@@ -256,8 +267,8 @@ class ItemCache:
             return  # a bad item is read again next time: it may have been fixed
         article = json.dumps(asdict(record), ensure_ascii=False) if isinstance(record, Article) else None
         excluded = record if isinstance(record, str) else None
-        self.db.execute("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
-                        (self.api, item_id, kind, modified, article, excluded))
+        self.db.execute("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (self.api, item_id, kind, modified, article, excluded, time.time()))
 
     def keep_only(self, ids: set[int]) -> None:
         """Forgets the items the site no longer lists (the cache never outgrows the site)."""

@@ -34,6 +34,13 @@ def service(tmp_path_factory, wordpress):
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def configured(wordpress, service):
+    """Each test starts with the plugin pointed at the service (a failed test may have changed it)."""
+    wordpress.php("update_option( 'archive_search_service_url', $data[0] ); update_option( 'archive_search_token', $data[1] );",
+                  [service.base, ADMIN_TOKEN])
+
+
 def searchable(server, post_id, text) -> bool:
     return str(post_id) in hits(server, text)
 

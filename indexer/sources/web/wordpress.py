@@ -110,6 +110,9 @@ class WordPressReader(Reader):
                 raise SourceError(f"{error} (the site closes its REST API to visitors: "
                                   "give its feed or its sitemap instead)") from None
             raise
+        if "html" in answer.content_type:
+            # A maintenance page, a login wall or a cache's error page, answered with a 200.
+            raise answer.error("an HTML page where the REST API's JSON was expected")
         return answer, answer.json()
 
     def _list(self, route: str) -> Iterator[tuple[int, str]]:

@@ -86,18 +86,18 @@ class Archive_Search_Client {
 		}
 		$health = $this->request( 'GET', '/healthz', null, self::TIMEOUT, false );
 		if ( is_wp_error( $health ) ) {
-			/* translators: %s: the network error. */
 			return array(
 				'ok'      => false,
+				/* translators: %s: the network error. */
 				'message' => sprintf( __( 'The service cannot be reached: %s', 'archive-search' ), $health->get_error_message() ),
 			);
 		}
 		$status = (int) wp_remote_retrieve_response_code( $health );
 		$body   = json_decode( wp_remote_retrieve_body( $health ), true );
 		if ( ! in_array( $status, array( 200, 503 ), true ) || ! is_array( $body ) || ! isset( $body['articles'] ) ) {
-			/* translators: %d: an HTTP status code. */
 			return array(
 				'ok'      => false,
+				/* translators: %d: an HTTP status code. */
 				'message' => sprintf( __( 'This address does not answer like an archive-search service (HTTP %d on /healthz).', 'archive-search' ), $status ),
 			);
 		}
@@ -105,9 +105,9 @@ class Archive_Search_Client {
 		$code  = is_wp_error( $tasks ) ? 0 : (int) wp_remote_retrieve_response_code( $tasks );
 		if ( 200 !== $code ) {
 			$reason = is_wp_error( $tasks ) ? $tasks->get_error_message() : self::error_message( $tasks );
-			/* translators: %s: why the service refused. */
 			return array(
 				'ok'      => false,
+				/* translators: %s: why the service refused. */
 				'message' => sprintf( __( 'The service answers, but refuses the admin token: %s', 'archive-search' ), $reason ),
 			);
 		}
@@ -190,7 +190,8 @@ class Archive_Search_Client {
 			return $body['error']['message'] . $param;
 		}
 		$status = (int) wp_remote_retrieve_response_code( $response );
-		return trim( wp_remote_retrieve_response_message( $response ) . ' ' . substr( wp_strip_all_tags( $raw ), 0, 80 ) ) ?: 'HTTP ' . $status;
+		$text = trim( wp_remote_retrieve_response_message( $response ) . ' ' . substr( wp_strip_all_tags( $raw ), 0, 80 ) );
+		return '' !== $text ? $text : 'HTTP ' . $status;
 	}
 }
 

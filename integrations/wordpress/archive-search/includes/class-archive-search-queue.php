@@ -266,7 +266,7 @@ class Archive_Search_Queue {
 	 * @return int
 	 */
 	public static function backoff( $failures ) {
-		return (int) min( self::MAX_BACKOFF, self::BACKOFF * pow( 2, max( 0, $failures - 1 ) ) );
+		return (int) min( self::MAX_BACKOFF, self::BACKOFF * ( 2 ** max( 0, $failures - 1 ) ) );
 	}
 
 	/**

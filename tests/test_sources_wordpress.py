@@ -83,7 +83,13 @@ class FakeWordPress(Site):
                 items = items + [dict(self.posts[0], id=666, title={"rendered": "Intrus"})]
             return self.json(req, items)
         listing = [{"id": p["id"], "modified_gmt": p["modified_gmt"]} for p in self.posts]
-        return self.json(req, listing, headers={"X-WP-Total": str(len(listing)), "X-WP-TotalPages": "1"})
+        per_page, page = int(query.get("per_page", 10)), int(query.get("page", 1))
+        pages = max(1, -(-len(listing) // per_page))
+        if page > pages:  # what WordPress answers past the last page
+            return self.json(req, {"code": "rest_post_invalid_page_number"}, status=400)
+        headers = {} if self.mode == "no-page-count" else {"X-WP-Total": str(len(listing)),
+                                                             "X-WP-TotalPages": str(pages)}
+        return self.json(req, listing[(page - 1) * per_page:page * per_page], headers=headers)
 
     @staticmethod
     def json(req, data, status: int = 200, headers: dict | None = None) -> None:
@@ -121,6 +127,16 @@ def test_the_rest_route_form_of_the_api_and_a_site_without_embedding():
         assert (cloud.tags, cloud.categories, cloud.author) == (["cloud"], ["Numérique"], "")
     finally:
         site.stop()
+
+
+@pytest.mark.parametrize("mode", ["good", "no-page-count"])
+def test_a_listing_of_several_pages_is_read_whole(site, mode):
+    site.posts = [dict(POSTS[0], id=n, modified_gmt=f"2021-01-01T00:00:{n % 60:02d}") for n in range(1, 201)]
+    site.mode = mode
+    records, reader = read(site.base + "/")
+    assert [int(r.id) for r in records] == list(range(1, 201))
+    listed = [p for p, _ in site.log if "_fields=id" in p and "/posts" in p]
+    assert len(listed) == (2 if mode == "good" else 3)  # without the page count: one page too far (400)
 
 
 def test_a_malformed_item_is_skipped_and_an_item_not_asked_for_is_ignored(site):

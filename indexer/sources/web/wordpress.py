@@ -118,20 +118,24 @@ class WordPressReader(Reader):
     def _list(self, route: str) -> Iterator[tuple[int, str]]:
         """(id, modified_gmt) of every published item of `route`, by id."""
         seen: set[int] = set()
-        page, pages = 1, None
+        page, pages, guessed = 1, None, False
         while pages is None or page <= pages:
             url = self.endpoint(route, status="publish", per_page=PER_PAGE, page=page, orderby="id",
                                 order="asc", _fields="id,modified_gmt")
             try:
                 answer, items = self._get(url, conditional=True)
             except FetchError as error:
-                if route == TYPES[1][1] and error.status == 404:
+                if route == TYPES[1][1] and error.status == 404 and page == 1:
                     return  # a site without the pages endpoint has posts only
+                if guessed and error.status == 400:
+                    return  # a page past the last one, asked because the page count was not given
                 raise
             if not isinstance(items, list):
                 raise answer.error(f"malformed answer: a JSON {_kind(items)} where a list of items was expected")
             total = answer.headers.get("x-wp-totalpages", "")
-            pages = int(total) if total.isdigit() else (page + 1 if len(items) == PER_PAGE else page)
+            # Without the header (a proxy that drops it), a full page means there may be another.
+            guessed = not total.isdigit()
+            pages = int(total) if not guessed else (page + 1 if len(items) == PER_PAGE else page)
             for item in items:
                 if not isinstance(item, dict) or not isinstance(item.get("id"), int) or isinstance(item["id"], bool):
                     raise answer.error("malformed answer: an item without an integer id")

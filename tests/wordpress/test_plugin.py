@@ -150,6 +150,25 @@ def test_service_down_during_pushes_then_up_nothing_lost(wordpress, service, tmp
     assert wordpress.scheduled(RETRY) is None
 
 
+def test_a_post_the_service_refuses_is_reported_not_retried_and_a_wrong_url_loses_nothing(wordpress, service):
+    # The service refuses a title over 2,000 characters (400, in its JSON error): dropped, reported.
+    refused = wordpress.insert_post("Long " * 500, "<p>Un titre trop long.</p>")
+    status = wordpress.option(STATUS)
+    assert refused not in [int(i) for i in wordpress.option(QUEUE) or {}]
+    assert status["refused"][-1]["id"] == refused and "title" in status["refused"][-1]["message"]
+    assert status["failures"] == 0
+
+    # A wrong service URL (whatever answers there says 404): kept and retried, never dropped.
+    wordpress.option("archive_search_service_url", service.base + "/pas-le-service")
+    text = word()
+    post = wordpress.insert_post(f"Mauvaise adresse {text}", f"<p>{text}</p>")
+    assert str(post) in wordpress.option(QUEUE)
+    assert "HTTP 404" in wordpress.option(STATUS)["last_error"]
+    wordpress.option("archive_search_service_url", service.base)  # fixed: tried again at once
+    assert wordpress.run_cron_event(RETRY)
+    assert until(lambda: searchable(service, post, text))
+
+
 def test_send_the_whole_archive_in_batches(wordpress, service):
     """Posts published while the plugin had no service URL reach the index by the bulk sending."""
     wordpress.option("archive_search_service_url", "")

@@ -140,10 +140,12 @@ class Archive_Search_Client {
 			return new Archive_Search_Result( Archive_Search_Result::SENT, '' );
 		}
 		$message = sprintf( 'HTTP %d: %s', $status, self::error_message( $response ) );
-		// The article itself is wrong (400 bad field, 413 too large, 404 no such route for this id):
-		// sending it again changes nothing. Anything else may pass later: the service restarting
-		// (5xx), busy (429), the token being fixed (401/403), a full disk (507).
-		$permanent = in_array( $status, array( 400, 404, 405, 413, 415, 422 ), true );
+		// Dropped only when the service itself says the article is wrong (400 with a field, 413 too
+		// large), in its own JSON error: sending it again would change nothing. Anything else may
+		// pass later: the service restarting (5xx), busy (429), a token or a URL being fixed
+		// (401/403, or a 404 from whatever answers at a wrong address), a full disk (507).
+		$body      = json_decode( wp_remote_retrieve_body( $response ), true );
+		$permanent = in_array( $status, array( 400, 413 ), true ) && isset( $body['error']['code'] );
 		return new Archive_Search_Result( $permanent ? Archive_Search_Result::REFUSED : Archive_Search_Result::RETRY, $message );
 	}
 

@@ -78,12 +78,14 @@ class WordPressReader(Reader):
         for start in range(0, len(self.listing), PER_PAGE):
             window = self.listing[start:start + PER_PAGE]
             known = {item_id: self.cache.get(item_id, modified) for _, item_id, modified in window}
+            fetched = []
             for kind, route in TYPES:
                 wanted = [item_id for k, item_id, _ in window if k == kind and known[item_id] is None]
                 if wanted:
                     for item_id, modified, record in self._fetch(route, kind, wanted):
-                        self.cache.put(item_id, kind, modified, record)
+                        fetched.append((item_id, kind, modified, record))
                         known[item_id] = record
+            self.cache.put(fetched)
             for kind, item_id, _ in window:
                 record = known[item_id]
                 if record is None:
@@ -269,16 +271,25 @@ class ItemCache:
         except (TypeError, ValueError):
             return None
 
-    def put(self, item_id: int, kind: str, modified: str, record) -> None:
-        if isinstance(record, Skipped) or not modified:
-            return  # a bad item is read again next time: it may have been fixed
-        article = json.dumps(asdict(record), ensure_ascii=False) if isinstance(record, Article) else None
-        excluded = record if isinstance(record, str) else None
-        self.db.execute("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (self.api, item_id, kind, modified, article, excluded, time.time()))
+    def put(self, items: list[tuple[int, str, str, Article | Skipped | str]]) -> None:
+        """Keeps what a run read: (id, type, modified_gmt, record) each, in one transaction."""
+        rows = []
+        for item_id, kind, modified, record in items:
+            if isinstance(record, Skipped) or not modified:
+                continue  # a bad item is read again next time: it may have been fixed
+            article = json.dumps(asdict(record), ensure_ascii=False) if isinstance(record, Article) else None
+            excluded = record if isinstance(record, str) else None
+            rows.append((self.api, item_id, kind, modified, article, excluded, time.time()))
+        if rows:
+            with self.db:  # one commit, not one a row
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def keep_only(self, ids: set[int]) -> None:
         """Forgets the items the site no longer lists (the cache never outgrows the site)."""
         known = [row[0] for row in self.db.execute("SELECT id FROM items WHERE api = ?", (self.api,))]
-        self.db.executemany("DELETE FROM items WHERE api = ? AND id = ?",
-                            [(self.api, i) for i in known if i not in ids])
+        gone = [(self.api, i) for i in known if i not in ids]
+        if gone:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("DELETE FROM items WHERE api = ? AND id = ?", gone)

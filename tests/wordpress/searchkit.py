@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import string
 import time
 
 import faultkit
@@ -36,11 +35,12 @@ def hits(server, query: str) -> list[str]:
 
 
 def article(server, article_id) -> dict | None:
+    """The article the API serves under this id, or None (404)."""
     status, _, body = server.get(f"/api/v1/articles/{article_id}")
     if status == 404:
         return None
     assert status == 200, body
-    return json.loads(body)["article"] if "article" in json.loads(body) else json.loads(body)
+    return json.loads(body)
 
 
 def tasks(server, limit: int = 100) -> list[dict]:
@@ -67,4 +67,4 @@ def _query(**params) -> str:
     return urlencode(params)
 
 
-__all__ = ["ADMIN_TOKEN", "FRESH", "article", "hits", "start_server", "tasks", "until", "word", "string"]
+__all__ = ["ADMIN_TOKEN", "FRESH", "article", "hits", "start_server", "tasks", "until", "word"]

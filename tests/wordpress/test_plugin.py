@@ -164,7 +164,8 @@ def test_a_post_the_service_refuses_is_reported_not_retried_and_a_wrong_url_lose
     post = wordpress.insert_post(f"Mauvaise adresse {text}", f"<p>{text}</p>")
     assert str(post) in wordpress.option(QUEUE)
     assert "HTTP 404" in wordpress.option(STATUS)["last_error"]
-    wordpress.option("archive_search_service_url", service.base)  # fixed: tried again at once
+    wordpress.option("archive_search_service_url", service.base)  # fixed: the retry is due at once
+    assert wordpress.scheduled(RETRY) <= time.time() + 1
     assert wordpress.run_cron_event(RETRY)
     assert until(lambda: searchable(service, post, text))
 

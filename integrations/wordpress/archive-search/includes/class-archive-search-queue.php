@@ -52,6 +52,11 @@ class Archive_Search_Queue {
 		add_action( 'post_updated', array( __CLASS__, 'on_update' ), 10, 3 );
 		add_action( 'before_delete_post', array( __CLASS__, 'on_delete' ), 10, 2 );
 		add_action( self::CRON_HOOK, array( __CLASS__, 'retry' ) );
+		// New settings (the page, WP-CLI): the service may answer now, so what waits is tried at once.
+		foreach ( array( Archive_Search_Client::OPTION_URL, Archive_Search_Client::OPTION_TOKEN ) as $option ) {
+			add_action( 'add_option_' . $option, array( __CLASS__, 'retry_now' ), 10, 0 );
+			add_action( 'update_option_' . $option, array( __CLASS__, 'retry_now' ), 10, 0 );
+		}
 	}
 
 	/**

@@ -28,11 +28,6 @@ class Archive_Search_Settings {
 		add_action( 'admin_post_archive_search_send_all', array( __CLASS__, 'send_all' ) );
 		add_action( 'wp_ajax_archive_search_bulk_step', array( __CLASS__, 'ajax_bulk_step' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'scripts' ) );
-		// New settings: the service may answer now, so what waits is tried again at once.
-		foreach ( array( Archive_Search_Client::OPTION_URL, Archive_Search_Client::OPTION_TOKEN ) as $option ) {
-			add_action( 'add_option_' . $option, array( 'Archive_Search_Queue', 'retry_now' ), 10, 0 );
-			add_action( 'update_option_' . $option, array( 'Archive_Search_Queue', 'retry_now' ), 10, 0 );
-		}
 		add_filter( 'plugin_action_links_' . plugin_basename( ARCHIVE_SEARCH_DIR . '/archive-search.php' ), array( __CLASS__, 'action_links' ) );
 	}
 

@@ -74,6 +74,12 @@ class WordPressReader(Reader):
         return len(self.listing)
 
     def records(self) -> Iterator[tuple[str, Article | Skipped]]:
+        try:
+            yield from self._records()
+        finally:
+            self.cache.close()  # the file is not held open once the build has read the site
+
+    def _records(self) -> Iterator[tuple[str, Article | Skipped]]:
         self.fetched = 0
         for start in range(0, len(self.listing), PER_PAGE):
             window = self.listing[start:start + PER_PAGE]
@@ -245,15 +251,32 @@ class ItemCache:
 
     def __init__(self, state_dir: Path | str | None, api: str):
         self.api = api
-        target = str(Path(state_dir) / FILE) if state_dir is not None else ":memory:"
-        if state_dir is not None:
-            Path(state_dir).mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(target, timeout=30, isolation_level=None)
-        self.db.executescript(_SCHEMA)
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        if row is None or row[0] != str(VERSION):
-            self.db.execute("DELETE FROM items")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(VERSION),))
+        self.state_dir = state_dir
+        self._db: sqlite3.Connection | None = None
+        self._memory: sqlite3.Connection | None = None  # without an index folder: kept until the reader goes
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, opened when first needed (again after `close`)."""
+        if self._memory is not None:
+            return self._memory
+        if self._db is None:
+            if self.state_dir is None:
+                self._memory = db = sqlite3.connect(":memory:", isolation_level=None)
+            else:
+                Path(self.state_dir).mkdir(parents=True, exist_ok=True)
+                self._db = db = sqlite3.connect(str(Path(self.state_dir) / FILE), timeout=30, isolation_level=None)
+            db.executescript(_SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if row is None or row[0] != str(VERSION):
+                db.execute("DELETE FROM items")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(VERSION),))
+        return self._memory if self._memory is not None else self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def get(self, item_id: int, modified: str) -> Article | str | None:
         """What the last run read of this item at this modification time, or None (read it again)."""

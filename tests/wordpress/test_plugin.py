@@ -7,6 +7,7 @@ editor saves. What the tests look at is our search API: a published post is sear
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import subprocess
 import time
@@ -20,7 +21,12 @@ import wpsite
 
 from searchkit import ADMIN_TOKEN, FRESH, article, hits, start_server, tasks, until, word
 
-QUEUE, STATUS, RETRY = "archive_search_queue", "archive_search_status", "archive_search_retry"
+STATUS, RETRY = "archive_search_status", "archive_search_retry"
+
+
+def waiting(wordpress) -> set[str]:
+    """The ids of the posts whose change waits in the plugin's queue."""
+    return set(wordpress.php("echo wp_json_encode( (object) Archive_Search_Queue::queue() );"))
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +126,7 @@ def test_service_down_during_pushes_then_up_nothing_lost(wordpress, service, tmp
         wordpress.update_post(changed, post_content=f"<p>{edited}</p>")
         wordpress.trash_post(before)
 
-        queue = wordpress.option(QUEUE)
+        queue = waiting(wordpress)
         assert {str(new), str(changed), str(before)} <= set(queue), queue
         status = wordpress.option(STATUS)
         assert status["failures"] >= 1 and "refused" in status["last_error"], status
@@ -131,7 +137,7 @@ def test_service_down_during_pushes_then_up_nothing_lost(wordpress, service, tmp
         later = wordpress.option(STATUS)
         assert later["failures"] == status["failures"] + 1
         assert later["next_try"] - later["last_error_at"] > status["next_try"] - status["last_error_at"]
-        assert set(wordpress.option(QUEUE)) == set(queue)
+        assert waiting(wordpress) == queue
     finally:
         restarted = start_server(tmp_path, index_dir=index_dir, port=port)
     service.__dict__.update(restarted.__dict__)  # the module's server is the restarted one
@@ -145,16 +151,31 @@ def test_service_down_during_pushes_then_up_nothing_lost(wordpress, service, tmp
                     first_error=status["last_error"], waits_s=[status["next_try"] - status["last_error_at"],
                                                            later["next_try"] - later["last_error_at"]],
                     cron_run_to_all_applied_s=round(time.monotonic() - started, 2))
-    assert wordpress.option(QUEUE) == {} or wordpress.option(QUEUE) == []
+    assert waiting(wordpress) == set()
     assert wordpress.option(STATUS)["failures"] == 0
     assert wordpress.scheduled(RETRY) is None
+
+
+def test_two_editors_saving_at_once_while_the_service_is_down_lose_no_change(wordpress, service):
+    """Each post's note is its own option: concurrent saves never write over each other's."""
+    wordpress.option("archive_search_service_url", f"http://127.0.0.1:{wpsite.free_port()}")  # nothing there
+    code = ("$ids = array(); foreach ( range( 1, 15 ) as $n ) { $ids[] = wp_insert_post( array( "
+            "'post_title' => 'Concurrent ' . $n, 'post_content' => 'texte', 'post_status' => 'publish' ) ); } "
+            "echo wp_json_encode( $ids );")
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        saved = [i for ids in pool.map(lambda _: wordpress.php(code), range(3)) for i in ids]
+    assert len(saved) == 45
+    assert {str(i) for i in saved} <= waiting(wordpress)
+    wordpress.option("archive_search_service_url", service.base)
+    assert wordpress.run_cron_event(RETRY)
+    assert until(lambda: all(article(service, i) for i in saved[-3:]))
 
 
 def test_a_post_the_service_refuses_is_reported_not_retried_and_a_wrong_url_loses_nothing(wordpress, service):
     # The service refuses a title over 2,000 characters (400, in its JSON error): dropped, reported.
     refused = wordpress.insert_post("Long " * 500, "<p>Un titre trop long.</p>")
     status = wordpress.option(STATUS)
-    assert refused not in [int(i) for i in wordpress.option(QUEUE) or {}]
+    assert str(refused) not in waiting(wordpress)
     assert status["refused"][-1]["id"] == refused and "title" in status["refused"][-1]["message"]
     assert status["failures"] == 0
     wordpress.delete_post(refused)  # so that sending the whole archive later refuses nothing
@@ -163,7 +184,7 @@ def test_a_post_the_service_refuses_is_reported_not_retried_and_a_wrong_url_lose
     wordpress.option("archive_search_service_url", service.base + "/pas-le-service")
     text = word()
     post = wordpress.insert_post(f"Mauvaise adresse {text}", f"<p>{text}</p>")
-    assert str(post) in wordpress.option(QUEUE)
+    assert str(post) in waiting(wordpress)
     assert "HTTP 404" in wordpress.option(STATUS)["last_error"]
     wordpress.option("archive_search_service_url", service.base)  # fixed: the retry is due at once
     assert wordpress.scheduled(RETRY) <= time.time() + 1

@@ -10,8 +10,10 @@ defined( 'ABSPATH' ) || exit;
 /**
  * What happens when a post changes.
  *
- * 1. Its id goes into the queue (an option), with the time it was noted, before anything is
- *    sent: from then on the change is not lost, whatever happens to the service.
+ * 1. Its id goes into the queue, with the time it was noted, before anything is sent: from then
+ *    on the change is not lost, whatever happens to the service. The queue is one option per
+ *    post (autoloaded, so that one query lists them): two requests noting two posts at the same
+ *    moment never write over each other's note, as they would in one shared option.
  * 2. At the end of the request the ids this request noted are sent. What is sent is the post's
  *    state at that moment, not the event: a public post is PUT, anything else (a draft, a
  *    private or password-protected post, the trash, a deleted post) is DELETEd. Sending twice
@@ -23,7 +25,8 @@ defined( 'ABSPATH' ) || exit;
  */
 class Archive_Search_Queue {
 
-	const OPTION_QUEUE  = 'archive_search_queue';
+	/** One option per waiting post: `archive_search_pending_<id>` => when its change was noted. */
+	const OPTION_PREFIX = 'archive_search_pending_';
 	const OPTION_STATUS = 'archive_search_status';
 	const CRON_HOOK     = 'archive_search_retry';
 
@@ -106,11 +109,9 @@ class Archive_Search_Queue {
 	 */
 	public static function note( $post_id ) {
 		$post_id = (int) $post_id;
-		$queue   = self::queue();
 		// A new stamp each time: a change noted while this id is being sent is not forgotten
 		// when the sending ends (`forget` only drops the stamp it sent).
-		$queue[ $post_id ] = microtime( true );
-		update_option( self::OPTION_QUEUE, $queue, false );
+		update_option( self::OPTION_PREFIX . $post_id, sprintf( '%.6F', microtime( true ) ), true );
 		if ( ! self::$noted ) {
 			add_action( 'shutdown', array( __CLASS__, 'send_noted' ) );
 		}
@@ -176,15 +177,21 @@ class Archive_Search_Queue {
 	}
 
 	/**
-	 * The queue: post id => when its last change was noted. Read from the database, not from
-	 * this request's cache, so that other requests' changes are seen.
+	 * The queue, oldest change first: post id => when its last change was noted. Read from the
+	 * database, not from this request's cache, so that other requests' changes are seen.
 	 *
-	 * @return array<int, float>
+	 * @return array<int, string>
 	 */
 	public static function queue() {
-		wp_cache_delete( self::OPTION_QUEUE, 'options' );
-		$queue = get_option( self::OPTION_QUEUE, array() );
-		return is_array( $queue ) ? $queue : array();
+		wp_cache_delete( 'alloptions', 'options' );
+		$queue = array();
+		foreach ( wp_load_alloptions() as $name => $stamp ) {
+			if ( 0 === strpos( $name, self::OPTION_PREFIX ) ) {
+				$queue[ (int) substr( $name, strlen( self::OPTION_PREFIX ) ) ] = (string) $stamp;
+			}
+		}
+		asort( $queue, SORT_STRING );
+		return $queue;
 	}
 
 	/**
@@ -208,14 +215,13 @@ class Archive_Search_Queue {
 	/**
 	 * Removes an id from the queue if it was not noted again since `$stamp`.
 	 *
-	 * @param int   $id    Post id.
-	 * @param float $stamp When the change that was sent had been noted.
+	 * @param int    $id    Post id.
+	 * @param string $stamp When the change that was sent had been noted.
 	 */
 	private static function forget( $id, $stamp ) {
 		$queue = self::queue();
 		if ( isset( $queue[ $id ] ) && $queue[ $id ] === $stamp ) {
-			unset( $queue[ $id ] );
-			update_option( self::OPTION_QUEUE, $queue, false );
+			delete_option( self::OPTION_PREFIX . $id );
 		}
 	}
 

@@ -347,3 +347,17 @@ def test_send_the_whole_archive_from_the_settings_page(wordpress, service, admin
     assert until(lambda: searchable(service, post, text))
     progress = wordpress.php("echo wp_json_encode( Archive_Search_Bulk::progress() );")
     assert progress["done"] == progress["total"] and progress["refused"] == 0
+
+
+@pytest.mark.browser
+def test_the_block_is_offered_in_the_editor(wordpress, admin_page):
+    page = admin_page
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(wordpress.base + "/wp-admin/post-new.php")
+    page.wait_for_function("() => window.wp && window.wp.blocks && window.wp.blocks.getBlockTypes().length > 0",
+                           timeout=60_000)
+    block = page.evaluate("() => { const b = wp.blocks.getBlockType('archive-search/search');"
+                          " return b && { title: b.title, perPage: b.attributes.perPage.default }; }")
+    assert block == {"title": "Archive search", "perPage": 5}
+    assert not [e for e in errors if "archive-search" in e], errors

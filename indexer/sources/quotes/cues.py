@@ -1,0 +1,320 @@
+"""Citation cues: the forms in which French prose says where a statement comes from.
+
+A capitalised word is a source only inside one of these forms; everything else (a heading, an
+acronym, a place, a product, a shortcut) is text. Each form is found by one scan for its cue words,
+then the name is read right beside the cue (names.py), so the cost stays linear in the text:
+
+- "selon l’Insee", "d’après les relevés du ministère de la Transition écologique", "pour Éric Heyer, …";
+- a verb of saying with its speaker after it, after a quote or a comma ("« … », affirme M. Aubusson
+  de Carvalay, de PwC", "a indiqué mercredi Santé publique France") or before it at the start of a
+  clause ("Santé publique France indique que", "Christophe Robert, son délégué général, estime");
+- a speaker before a quote ("Louis Richardson (IBM) : “…”", "Philippe Houzé, Président des
+  Galeries Lafayette : « … »");
+- a work and who made it ("une étude de l’Ifop", "sondage Ifop pour Le Journal du dimanche",
+  "« La transformation digitale » de Adobe et Valtech", "la lecture de « Lean Start Up »");
+- an outlet ("interrogé par franceinfo", "au micro de Canal+", "publié dans Les Échos", "dans la
+  revue PNAS", "a estimé sur BFM Business");
+- a parenthesis that attributes ("(Étude FEVAD)", "(Enquête CEGOS 2012)", "… années (L’Atelier BNP
+  Paribas).", "(Hugo Lauras, Andlil)"), never one that qualifies the word before it ("Lorient
+  (Morbihan)", "Haute Autorité de santé (HAS)", "le PID (identifiant de processus)").
+
+A person cited with a role in an organisation brings the organisation ("Stéphane Richard, PDG
+d’Orange : …"): the facet lists both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from indexer.sources.quotes.lexicon import ADVERB, AUXILIARY, INVERSION_ONLY, SAYING, STUDY, STUDY_CAP
+from indexer.sources.quotes.names import (
+    APOS, CONNECTOR, LO, LOWER_WORD, ORG, ROLE, UP, cleaned, is_name, is_person, read_slot,
+)
+
+A = f"[{APOS}]"
+NOT_AFTER = rf"(?<![{UP}{LO}{APOS}-])"
+NOT_BEFORE = rf"(?![{UP}{LO}{APOS}-])"
+PREP = rf"(?:de la|de l{A}|des|du|de|d{A})"
+# Social networks and platforms named in prose: "sur X", "sur Twitter" say where, not who.
+PLATFORM_NAMES = {
+    "x", "twitter", "facebook", "instagram", "linkedin", "tiktok", "youtube", "mastodon", "threads", "bluesky",
+    "snapchat", "twitch", "telegram", "whatsapp", "reddit", "discord", "pinterest", "strava",
+}
+
+Mention = tuple[int, str]
+
+
+def mentions(text: str) -> Iterator[Mention]:
+    """(position, name) for every source cited in `text`, unordered and repeated."""
+    yield from _according_to(text)
+    yield from _sayings(text)
+    yield from _quoted_speakers(text)
+    yield from _works(text)
+    yield from _outlets(text)
+    yield from _opinions(text)
+    yield from _parentheses(text)
+    yield from _titles(text)
+
+
+# --- Reading who is cited ---------------------------------------------------------------------
+
+_TIME_WORDS = re.compile(
+    r"(?:\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd[’']hui|encore|aussi|également"
+    r"|alors|enfin|pourtant|ainsi|déjà|toutefois|d[’']ailleurs|soir|matin|après-midi|dernier))*"
+)
+# "les relevés hebdomadaires du", "le baromètre annuel du", "une étude de": a work, then its maker.
+_WORK_THEN_MAKER = re.compile(
+    rf"(?:(?:le|la|les|l{A}|un|une|des|ses|son|sa|leur|leurs|cette|cet|ce|ces)\s?)?"
+    rf"(?:(?:[a-zéèêàâîôûç-]+\s){{0,2}})?{STUDY}{NOT_BEFORE}(?P<filler>(?:\s{LOWER_WORD}){{0,3}})"
+    rf"(?:\s{PREP}\s?|\s(?=[{UP}]))"
+)
+_APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?")
+_APPOSITION = re.compile(rf",\s(?P<text>[^,;:.!?«»“”\"()\n]{{2,160}})")
+_PARENTHESIS_AFTER = re.compile(r"\s?\((?P<inside>[^()\n]{2,80})\)")
+_WHERE_SAID = re.compile(
+    rf"\s*,?\s+(?:au micro d(?:e|u|es)|sur l{A}antenne d(?:e|u|es)|à l{A}antenne d(?:e|u|es)|sur le plateau d(?:e|u|es)"
+    rf"|sur|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux))\s?"
+)
+
+
+def _cited_at(text: str, pos: int, sentence_start: bool = False) -> Iterator[tuple[int, str, str, int]]:
+    """(position, name, kind, end) of who is cited at `pos`: a name, or a work and its maker
+    ("les relevés du ministère …"), with the organisation of a person named with their role."""
+    work = _WORK_THEN_MAKER.match(text, pos, min(len(text), pos + 160))
+    if work:
+        pos = work.end()
+    slot = read_slot(text, pos, sentence_start)
+    if not slot:
+        return
+    name, end, kind = slot
+    if kind == "person" and not is_person(name):
+        kind = "org"
+    if not is_name(name) or (kind == "org" and name.casefold() in PLATFORM_NAMES):
+        return
+    yield pos, name, kind, end
+    if kind == "person":
+        yield from _organisation_of(text, end)
+    yield from _work_in_parenthesis(text, end)
+
+
+def _organisation_of(text: str, end: int) -> Iterator[tuple[int, str, str, int]]:
+    """The organisation in a person's apposition: ", PDG d’Orange", ", économiste chez Natixis",
+    ", Président des Galeries Lafayette", ", délégué CFE-CGC". Places ("plombier à Illkirch") are not."""
+    apposition = _APPOSITION.match(text, end, min(len(text), end + 170))
+    if not apposition:
+        return
+    segment_start = apposition.start("text")
+    segment_end = apposition.end("text")
+    first = text[segment_start:segment_end].split(" ", 1)[0]
+    if not (first[:1].islower() or re.match(ROLE, first)):
+        return  # ", Andlil" or ", Paris": not a role
+    direct = re.match(rf"(?:{LOWER_WORD}\s){{1,2}}(?=[{UP}])", text[segment_start:segment_end])
+    starts = [m.end() for m in _APOSITION_PREP.finditer(text, segment_start, segment_end)]
+    if direct and re.match(ROLE, first):
+        starts.insert(0, segment_start + direct.end())
+    for start in starts:
+        slot = read_slot(text, start)
+        if slot and slot[1] <= segment_end + 1:
+            name, stop, _ = slot
+            if is_name(name) and name.casefold() not in PLATFORM_NAMES:
+                yield start, name, "org", stop
+                return
+
+
+def _work_in_parenthesis(text: str, end: int) -> Iterator[tuple[int, str, str, int]]:
+    """"affirme Joël de Rosnay (Surfer la Vie)", "une analyse de Google (The Customer Journey …)"."""
+    parenthesis = _PARENTHESIS_AFTER.match(text, end, min(len(text), end + 90))
+    if parenthesis:
+        name = cleaned(parenthesis.group("inside"))
+        if is_name(name) and len(name.split()) <= 7 and not re.fullmatch(rf"[{UP}]{{2,}}", name):
+            yield parenthesis.start("inside"), name, "work", parenthesis.end()
+
+
+def _emit(found: Iterator[tuple[int, str, str, int]]) -> Iterator[Mention]:
+    for pos, name, _, _ in found:
+        yield pos, name
+
+
+# --- The forms --------------------------------------------------------------------------------
+
+ACCORDING_TO = re.compile(
+    rf"{NOT_AFTER}(?:[Ss]elon|[Dd]{A}apr[èe]s|[Àà] en croire|[Dd]e l{A}avis d(?:e la|e l{A}|es|u|e|{A})"
+    rf"|[Aa]ux yeux d(?:e la|e l{A}|es|u|e|{A})|[Ss]ource\s?:)\s?"
+)
+
+
+def _according_to(text: str) -> Iterator[Mention]:
+    """"Selon l’Insee", "d’après les relevés du ministère …", "Selon Guillaume Poitrinal, président …"."""
+    for match in ACCORDING_TO.finditer(text):
+        yield from _emit(_cited_at(text, match.end()))
+
+
+VERB = re.compile(rf"{NOT_AFTER}(?:(?:{AUXILIARY})?(?:{ADVERB}\s+)?(?:nous\s)?)(?P<verb>{SAYING}){NOT_BEFORE}")
+_INVERSION_BEFORE = re.compile(rf"(?:[»”\"]\s*,?|,|\bcomme\s+(?:le|la|l{A}|les))\s*$")
+_INVERSION_ONLY = re.compile(INVERSION_ONLY)
+_CLAUSE_EDGE = re.compile(r"[.!?…;:«»“”\"\n()]")
+_SUBJECT_STARTS = re.compile(rf",\s+|\s(?:et|mais|puis|alors que|tandis que|quand|car)\s+|^\s*(?:Et|Mais|Puis|Or)\s+")
+
+
+def _sayings(text: str) -> Iterator[Mention]:
+    """A verb of saying and its speaker, after it (inversion) or before it (subject)."""
+    for match in VERB.finditer(text):
+        start, end = match.start(), match.end()
+        if _INVERSION_BEFORE.search(text, max(0, start - 14), start):
+            after = _TIME_WORDS.match(text, end).end()
+            cited = list(_cited_at(text, after + (text[after:after + 1] == " ")))
+            if cited:
+                yield from _emit(cited)
+                yield from _where_said(text, max(stop for *_, stop in cited))
+                continue
+        if _INVERSION_ONLY.match(match.group("verb")):
+            continue
+        for speaker in _speaker_before(text, start):
+            yield speaker
+            yield from _where_said(text, end)
+
+
+def _speaker_before(text: str, end: int) -> Iterator[Mention]:
+    """Who speaks right before `end` (a verb or a colon) from the start of their clause:
+    "Santé publique France", "Christophe Robert, son délégué général,", "Louis Richardson (IBM)"."""
+    edge = max(0, end - 200)
+    for found in _CLAUSE_EDGE.finditer(text, edge, end):
+        edge = found.end()
+    starts = [edge] + [m.end() for m in _SUBJECT_STARTS.finditer(text, edge, end)]
+    for start in starts:
+        while start < end and text[start] == " ":
+            start += 1
+        sentence_start = start == edge or text[edge:start].strip() in ("", "Et", "Mais", "Puis", "Or")
+        for pos, name, kind, stop in _cited_at(text, start, sentence_start):
+            between = _BEFORE_COLON if text[end:end + 1] == ":" else _BEFORE_VERB
+            if between.fullmatch(text, stop, end):
+                yield pos, name
+                yield from _emit(_organisation_of(text, stop))
+                return
+            break
+
+
+# Between a speaker and their verb: an acronym or organisation in parentheses, an apposition
+# between commas ("Christophe Robert, son délégué général, estime"); before a colon the
+# apposition needs no closing comma ("Philippe Houzé, Président des Galeries Lafayette : « … »").
+_BEFORE_VERB = re.compile(r"(?:\s?\([^()]{1,60}\))?(?:\s*,\s[^«»“”\"]{1,160},)?\s*")
+_BEFORE_COLON = re.compile(r"(?:\s?\([^()]{1,60}\))?(?:\s*,\s[^«»“”\"]{1,160})?\s*")
+
+
+def _where_said(text: str, end: int) -> Iterator[Mention]:
+    """"a estimé sur BFM Business que", "a réagi … au micro de Canal+"."""
+    where = _WHERE_SAID.match(text, end, min(len(text), end + 80))
+    if where:
+        for pos, name, kind, _ in _cited_at(text, where.end()):
+            if kind == "org":
+                yield pos, name
+            break
+
+
+QUOTE_AFTER_COLON = re.compile(r"\s?:\s*[«“\"]")
+
+
+def _quoted_speakers(text: str) -> Iterator[Mention]:
+    """"Louis Richardson (IBM) : “…”", "Fred Cavazza, de emarketing.fr : « … »"."""
+    for match in QUOTE_AFTER_COLON.finditer(text):
+        yield from _speaker_before(text, match.start())
+
+
+WORK = re.compile(
+    rf"{NOT_AFTER}(?P<work>{STUDY}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
+    rf"(?:\s{LOWER_WORD}){{0,3}}(?:\s{PREP}\s?|\s(?=[{UP}]))"
+)
+_COMMISSIONED = re.compile(
+    rf"\s+(?:(?:réalisée?s?|menée?s?|commandée?s?|publiée?s?|conduite?s?|financée?s?)\s+)?(?:pour|par|avec)\s"
+)
+
+
+def _works(text: str) -> Iterator[Mention]:
+    """"une étude de l’Ifop", "l’enquête internationale Timss", "sondage Ipsos commandé par l’Ademe"."""
+    for match in WORK.finditer(text):
+        cited = list(_cited_at(text, match.end()))
+        yield from _emit(cited)
+        if cited:
+            commissioned = _COMMISSIONED.match(text, max(stop for *_, stop in cited))
+            if commissioned:
+                yield from _emit(_cited_at(text, commissioned.end()))
+
+
+OUTLET = re.compile(
+    rf"{NOT_AFTER}(?:(?:interrog|interview|contact|jointe?|cit|publi|paru|lu|rapport|révél|relay)[a-zéè]*"
+    rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans)\s|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
+    rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
+    rf"|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\s?"
+    rf"|dans (?:la revue|le journal|le quotidien|le magazine|l{A}hebdomadaire|le mensuel|les colonnes d(?:e|u|es)))\s?"
+)
+
+
+def _outlets(text: str) -> Iterator[Mention]:
+    """"interrogé par franceinfo", "au micro de Canal+", "publié dans Les Échos", "dans la revue PNAS"."""
+    for match in OUTLET.finditer(text):
+        for pos, name, kind, _ in _cited_at(text, match.end()):
+            yield pos, name
+            break
+
+
+OPINION = re.compile(rf"(?:^|[.!?…]\s+|\n)Pour\s")
+INTERVIEW = re.compile(rf"(?:Entretien|Interview|Rencontre|Conversation) avec\s")
+
+
+def _opinions(text: str) -> Iterator[Mention]:
+    """"Pour Éric Heyer, directeur … de l’OFCE, cette stabilité …", "Entretien avec …"."""
+    for match in OPINION.finditer(text):
+        cited = list(_cited_at(text, match.end()))
+        if cited and text[cited[0][3]:cited[0][3] + 1] == ",":
+            yield from _emit(cited)
+    for match in INTERVIEW.finditer(text):
+        yield from _emit(_cited_at(text, match.end()))
+
+
+PARENTHESIS = re.compile(r"\((?P<inside>[^()\n]{1,120})\)")
+_STUDY_LED = re.compile(rf"^(?:{STUDY_CAP}|{STUDY})\b", re.I)
+
+
+def _parentheses(text: str) -> Iterator[Mention]:
+    """A parenthesis that attributes: it names a study ("(Étude FEVAD)"), or it ends a clause after a
+    lower-case word or a quote and holds a name of two words or more, or a person and their
+    organisation ("… années (L’Atelier BNP Paribas).", "(Hugo Lauras, Andlil)")."""
+    for match in PARENTHESIS.finditer(text):
+        inside = match.group("inside").strip()
+        if _STUDY_LED.match(inside):
+            for part in re.split(r"[,;]\s*", inside):
+                name = cleaned(part)
+                if is_name(name):
+                    yield match.start("inside") + inside.find(part), name
+            continue
+        before = text[max(0, match.start() - 30):match.start()].rstrip()
+        after = text[match.end():match.end() + 2]
+        ends_clause = not after.strip() or after.lstrip()[:1] in ".;,:!?"
+        attributing = before[-1:] in "»”\"" or bool(re.search(rf"[{LO}%]$", before))
+        if not (ends_clause and attributing):
+            continue
+        parts = [cleaned(part) for part in re.split(r",\s*", inside)]
+        if len(parts) == 1 and len(parts[0].split()) >= 2 and is_name(parts[0]):
+            yield match.start("inside"), parts[0]
+        elif len(parts) == 2 and is_person(parts[0]) and is_name(parts[1]):
+            yield match.start("inside"), parts[0]
+            yield match.start("inside") + inside.find(parts[1]), parts[1]
+
+
+TITLE_BY = re.compile(rf"[»”]\s+(?:de|du|des|d{A})\s?(?P<who>{ORG})(?:\s+et\s+(?P<also>{ORG}))?(?=\s*[,.;:!?()]|\s*$)")
+TITLED = re.compile(
+    rf"(?:[Ll]ecture|[Rr]apport|[ÉEée]tude)\s+(?:de\s+|d{A}|du\s+)?[«“]\s*(?P<titled>[^«»“”\n]{{2,80}}?)\s*[»”]"
+)
+
+
+def _titles(text: str) -> Iterator[Mention]:
+    """"« La transformation digitale » de Adobe et Valtech", "la lecture de « Lean Start Up »"."""
+    for match in TITLE_BY.finditer(text):
+        for group in ("who", "also"):
+            if match.group(group) and is_name(cleaned(match.group(group))):
+                yield match.start(group), cleaned(match.group(group))
+    for match in TITLED.finditer(text):
+        name = cleaned(match.group("titled"))
+        if is_name(name):
+            yield match.start("titled"), name

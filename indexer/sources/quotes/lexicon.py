@@ -1,0 +1,103 @@
+"""The words citation forms are made of: verbs of saying, names of studies, heads of public bodies,
+descriptors, and the link hosts that never cite (shorteners, social networks).
+
+Word lists, not name lists: what may follow them is decided by the patterns (cues.py, names.py).
+"""
+
+from __future__ import annotations
+
+A = "[’']"
+
+
+def _forms(stems: str, endings: str) -> str:
+    return "(?:" + "|".join(stems.split()) + ")" + endings
+
+
+# Regular verbs of saying by stem, with their present, past participle and imperfect endings:
+# "explique", "expliquent", "expliqué", "expliquait". Accents that move are in the stem class.
+_ER = (
+    "affirm annonc assur confirm constat déclar dénonc détaill estim expliqu indiqu insist jug juge "
+    "mart[eè]l not observ plaid précis rappel+ regrett rel[eè]v résum r[ée]v[eè]l soulign temp[ée]r temp[eè]r "
+    "nuanc tranch ajout analys comment racont témoign salu réclam recommand alert accus protest critiqu "
+    "déplor contest rétorqu avou ironis justifi chiffr calcul recens dénombr évalu pronostiqu interpell "
+    "exhort point signal mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
+    "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eè]t notifi"
+)
+_ER_ENDINGS = r"(?:e|es|ent|é|ée|és|ées|ait|aient)"
+_IRREGULAR = (
+    r"dit|disait|disent|écrit|écrivait|écrivent|décrit|décrivait|conclut|conclu|concluait|reconna[iî]t"
+    r"|reconnu|reconnaissait|reconnaissent|prévient|prévenu|prévenait|préviennent|soutient|soutenu"
+    r"|soutenait|soutiennent|répond|répondu|répondait|répondent|défend|défendu|défendait|défendent"
+    r"|avertit|averti|avertissait|réagit|réagi|poursuit|poursuivi|admet|admis|dément|démenti|prédit"
+    r"|maintient|maintenu|promet|promis|sourit|souri|renchérit|renchéri|prévoit|prévu|prévoyait|prévoient"
+    r"|parle|parlé|parlait|nous livre|nous explique|nous confie|nous dit|fait savoir|fait valoir"
+    r"|met en garde|mis en garde|mettent en garde|cite|cité"
+)
+_PRONOMINAL = (
+    r"(?:s[’']|se\s)(?:est\s|sont\s)?(?:félicit|enthousiasm|agac|inqui[eè]t|alarm|indign|désol|étonn"
+    r"|interrog|exclam|amus|réjou|emport|insurg|offusqu|dit|montr)(?:e|ent|é|ée|és|ées|ait|aient|it|i|ie|is)?"
+)
+SAYING = rf"(?:{_PRONOMINAL}|{_IRREGULAR}|{_forms(_ER, _ER_ENDINGS)})"
+
+# Verbs that say something only when their speaker follows them (after a quote or a comma):
+# "Le loto rapporte 30 millions", "Free lance une box", "le parc poursuit son expansion".
+INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|sourit|souri|rel[eè]v|point|avanc|promet|promis|cite|cité)"
+
+AUXILIARY = (
+    r"(?:(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
+    r"(?:(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|lui-même|elle-même|bien|alors)\s+)?)"
+)
+ADVERB = r"(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|alors|toutefois|cependant|lui|elle)"
+
+# What a work that gives figures or views is called: "une étude de l’Ifop", "le rapport de la
+# Cour des comptes", "d’après les relevés du ministère".
+STUDY = (
+    r"(?:[ée]tudes?|enqu[êe]tes?|rapports?|analyses?|sondages?|barom[èe]tres?|notes?|bilans?|bulletins?"
+    r"|avis|relev[ée]s|donn[ée]es|chiffres|statistiques|comptes|inventaires?|publications?|d[ée]lib[ée]rations?"
+    r"|communiqu[ée]s?|essais? cliniques?|mod[ée]lisations?|comparatifs?|classements?|recensements?"
+    r"|estimations?|calculs|projections|pr[ée]visions|d[ée]comptes?|mesures|simulations?|travaux|recherches"
+    r"|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmar[èe]s"
+    r"|infographies?|cartographies?|observations|conclusions|r[ée]sultats|suivis?|revues? de presse)"
+)
+STUDY_CAP = r"(?:[ÉE]tude|Enqu[êe]te|Rapport|Analyse|Sondage|Barom[èe]tre|Note|Bilan|Source|Sources|Chiffres|Donn[ée]es)"
+
+# Heads of public bodies named by their function, kept in the value ("parquet de Créteil").
+INSTITUTION = (
+    r"(?:minist[èe]re|parquet|tribunal(?: judiciaire| administratif| correctionnel| de commerce| de grande instance)?"
+    r"|pr[ée]fecture(?: maritime| de police| de r[ée]gion)?|mairie|rectorat|universit[ée]|chambre(?: d[’']agriculture"
+    r"| de commerce(?: et d[’']industrie)?| des m[ée]tiers| r[ée]gionale des comptes)?|conseil(?: r[ée]gional"
+    r"| d[ée]partemental| municipal| g[ée]n[ée]ral)?|cour d[’']appel|cour|bataillon|brigade|service(?: statistique)?"
+    r"|direction(?: g[ée]n[ée]rale| r[ée]gionale)?|office|commission|caisse|h[ôo]pital|centre hospitalier|mus[ée]e|[ée]cole"
+    r"|acad[ée]mie|mission|notaires|inspection(?: g[ée]n[ée]rale)?|haut conseil|haute autorit[ée]|autorit[ée]"
+    r"|agence(?: r[ée]gionale de sant[ée])?|observatoire|institut|laboratoire|ville|r[ée]gion|d[ée]partement)"
+)
+# Words that describe the name that follows them and are not part of it ("le cabinet Altares",
+# "l’association France Alzheimer", "la procureure Louise Neyton").
+DESCRIPTOR = (
+    r"(?:association|collectif|cabinet|institut|groupe|soci[ée]t[ée]|organisme|syndicat|f[ée]d[ée]ration|laboratoire"
+    r"|op[ée]rateur|fabricant|entreprise|start-up|constructeur|agence|plateforme|quotidien|journal|magazine"
+    r"|hebdomadaire|mensuel|revue|site|cha[iî]ne|radio|station|[ée]co-organisme|r[ée]gulateur|gestionnaire|prestataire"
+    r"|sp[ée]cialiste|g[ée]ant|banque|assureur|r[ée]seau|ONG|think tank|mouvement|parti|club|[ée]quipe|fondation"
+    r"|institution|distributeur|enseigne|[ée]diteur|studio|label|m[ée]dia|titre|think-tank|centre de recherche)"
+)
+
+# Link hosts that never cite: shorteners hide the host, social networks and video platforms only
+# carry (the source is who published there, named in the text).
+SHORTENERS = {
+    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "buff.ly", "lc.cx", "is.gd", "tiny.cc", "rebrand.ly",
+    "amzn.to", "youtu.be", "flic.kr", "dlvr.it", "shorturl.at", "cutt.ly", "s.id", "v.gd", "x.co", "fb.me",
+    "lnkd.in", "t.ly", "bl.ink", "urlz.fr", "maps.app.goo.gl",
+}
+PLATFORMS = {
+    "twitter.com", "x.com", "facebook.com", "linkedin.com", "instagram.com", "youtube.com", "tiktok.com",
+    "pinterest.com", "pinterest.fr", "threads.net", "mastodon.social", "twitch.tv", "snapchat.com",
+    "reddit.com", "telegram.org", "t.me", "whatsapp.com", "wa.me", "bsky.app", "vimeo.com", "dailymotion.com",
+    "flickr.com", "strava.com", "github.com", "gitlab.com", "docs.google.com", "drive.google.com", "google.com",
+    "maps.google.com", "framagit.org",
+}
+# A link counts only where its anchor or its sentence says it cites: a study, an article, a figure.
+LINK_CUE = (
+    r"(?i:[ée]tude|enqu[êe]te|rapport|report|sondage|barom[èe]tre|note\b|bilan|bulletin|donn[ée]es|chiffres"
+    r"|statistiques|analyse|article|publi[ée]|selon|d[’']apr[èe]s|source|survey|study|paper|r[ée]sultats"
+    r"|conclusions|d[ée]claration|communiqu[ée]|avis\b|r[ée]v[ée]l|interview|entretien|tribune|rapporte)"
+)

@@ -1,0 +1,130 @@
+"""What only markup says: cited titles (`<cite>`), the origin of a quotation (`<blockquote cite>`,
+`<q cite>`), links that cite a study or an article, and the code that never cites anything.
+
+A link is a source when it carries cited content: its anchor or its sentence says so ("selon
+cette étude", "la note de conjoncture", "d’après l’article"), it does not point at a home page,
+and its host is no URL shortener, social network or video platform (those hide or only carry
+the real source, which the text names) and not the article's own site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from indexer.sources.quotes.lexicon import LINK_CUE, PLATFORMS, SHORTENERS
+from indexer.sources.text import drop, element_text, parse_html
+
+CODE_TAGS = ("code", "pre", "kbd", "samp", "tt", "var")
+MARKUP_WORTH_A_PARSE = re.compile(r"<(?:cite|blockquote|q|a|code|pre|kbd|samp|tt|var)\b", re.I)
+BLOCKS = {"p", "li", "td", "th", "dd", "dt", "blockquote", "div", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "body"}
+BARE_URL = re.compile(r"https?://[^\s<>\"'«»()\[\]]{1,300}")
+_LINK_CUE = re.compile(LINK_CUE)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+def parse(html: str):
+    """The body's tree when its markup can say something (links, citations, code); else None."""
+    if not html.strip() or not MARKUP_WORTH_A_PARSE.search(html):
+        return None
+    try:
+        root = parse_html(html)
+    except (etree.ParserError, ValueError):
+        return None
+    return None if root is None else root.find("body")
+
+
+def text_without_code(body) -> str | None:
+    """The body's text with `<code>`, `<pre>`, `<kbd>`… removed (they never cite); None if it has none."""
+    code = list(body.iter(*CODE_TAGS))
+    if not code:
+        return None
+    for element in code:
+        if element.getparent() is not None and not any(a.tag in CODE_TAGS for a in element.iterancestors()):
+            drop(element)
+    return element_text(body)
+
+
+def markup_mentions(body, site: str = "") -> Iterator[str]:
+    """`<cite>` titles, quotation origins and citing links, in document order."""
+    for element in body.iter("cite", "blockquote", "q", "a"):
+        if any(a.tag in CODE_TAGS for a in element.iterancestors()):
+            continue
+        if element.tag == "cite":
+            title = " ".join(_text(element).split())
+            if 0 < len(title) <= 120:
+                yield title
+        elif element.tag == "a":
+            url = element.get("href") or ""
+            if cites(url, _text(element), _sentence_of(element), site):
+                yield domain(url)
+        else:
+            url = element.get("cite") or ""
+            if cites(url, "étude", "", site):  # a quotation's origin cites by definition
+                yield domain(url)
+
+
+def bare_url_mentions(text: str, site: str = "") -> Iterator[tuple[int, str]]:
+    """Bare URLs of the text that cite, judged by their sentence."""
+    for match in BARE_URL.finditer(text):
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, match.start() - 300), match.start())),
+                    default=max(0, match.start() - 300))
+        stop = _SENTENCE_END.search(text, match.end())
+        sentence = text[start:stop.start() if stop else len(text)]
+        if cites(match.group(), "", sentence, site):
+            yield match.start(), domain(match.group())
+
+
+def cites(url: str, anchor: str, sentence: str, site: str = "") -> bool:
+    host = domain(url)
+    if not host or host in SHORTENERS or _on(host, PLATFORMS) or "/wp-content/" in url:
+        return False
+    if site and (host == site or host.endswith("." + site) or site.endswith("." + host)):
+        return False  # the site's own pages and uploads
+    path = urlsplit(url.strip()).path
+    if path.strip("/") == "" or re.fullmatch(r"/?(?:index\.\w+|[a-z]{2}/?)", path):
+        return False  # a home page cites nothing
+    return bool(_LINK_CUE.search(anchor) or _LINK_CUE.search(sentence))
+
+
+def domain(url: str) -> str:
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or "." not in host:
+        return ""
+    return host.rstrip(".").removeprefix("www.")
+
+
+def site_of(url: str) -> str:
+    return domain(url)
+
+
+def _on(host: str, hosts: set[str]) -> bool:
+    return host in hosts or any(host.endswith("." + h) for h in hosts)
+
+
+def _sentence_of(element) -> str:
+    """The sentence of its block that holds a link's anchor."""
+    block = element.getparent()
+    while block is not None and block.tag not in BLOCKS:
+        block = block.getparent()
+    if block is None:
+        return ""
+    text = _text(block)
+    anchor = _text(element)
+    at = text.find(anchor) if anchor else -1
+    if at < 0:
+        return text[:400]
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+    stop = _SENTENCE_END.search(text, at + len(anchor))
+    return text[start:stop.start() if stop else len(text)]
+
+
+def _text(element) -> str:
+    return "".join(element.itertext())

@@ -1,0 +1,175 @@
+"""What a source's name looks like, read at a position of the text: a person, an organisation, a
+public body named by its function ("parquet de Créteil"), and the checks a candidate must pass.
+
+Every pattern is bounded and atomic (a name once matched is never given back), so reading a name
+costs a few hundred characters at most, whatever the text around it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from indexer.sources.quotes.lexicon import DESCRIPTOR, INSTITUTION, SAYING, STUDY
+from indexer.sources.quotes.spelling import APOS, source_key
+
+# Latin letters, French first; Latin Extended-A (Pogačar, Kōmen) in both classes.
+UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆÁÍÓÚÑ\u0100-\u017f"
+LO = "a-zàâäçéèêëîïôöùûüÿœæßáíóúñã\u0100-\u017f"
+A = f"[{APOS}]"
+END = rf"(?![{UP}{LO}{APOS}0-9-])"
+
+WORD_CAP = rf"[{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*"  # Babinet, Mamou-Mani, Jean-Claude
+PARTICLE = rf"(?:de|du|des|d{A}|van|von|der|le|la|ben|el|da|di|del|dos|ter)"
+
+# Role words: a name never goes on with one of them ("Aubusson Carvalay Président").
+ROLE = (
+    r"(?i:(?:vice-)?pr[ée]sident(?:e)?(?:-directeur g[ée]n[ée]ral)?|p\.?-?d\.?g\.?|dg|ceo|cto|cdo|cmo|coo"
+    r"|directeur|directrice|(?:co-?)?fondat(?:eur|rice)|responsable|associ[ée]e?|consultante?"
+    r"|analyste|[ée]conomiste|chercheu(?:r|se)|porte-parole|d[ée]l[ée]gu[ée]e?|secr[ée]taire g[ée]n[ée]rale?"
+    r"|drh|dsi|journaliste|r[ée]dact(?:eur|rice) en chef|professeure?)"
+    rf"{END}"
+)
+
+# A person: a capitalised word or initials, then up to three more, particles allowed inside.
+PERSON = (
+    rf"(?>[{UP}](?<![{UP}{LO}{APOS}-].)"
+    rf"(?:[{LO}]+(?:-[{UP}]?[{LO}]+)*|\.\s?(?:[{UP}]\.\s?){{0,2}}{WORD_CAP})"
+    rf"(?:\s(?:{PARTICLE}\s?)?(?!{ROLE})(?:{WORD_CAP}|[{UP}]\.(?=\s[{UP}])|[{UP}]{{2,}}{END})){{0,3}})"
+)
+
+# Grammar words, days and months, and the verbs of saying are never part of a name written
+# partly in lower case ("Cour des comptes", "Santé publique France indique que").
+FUNCTION_WORDS = (
+    "le la les l un une des du de d au aux à en et ou que qu qui quoi dont où son sa ses leur leurs ce cet "
+    "cette ces mon ma mes notre nos votre vos il elle ils elles on nous vous se s ne n pas plus est sont a ont "
+    "été être avait avaient sera seront y lui eux dans sur par pour avec sans sous entre vers chez depuis "
+    "lors selon après avant comme mais donc car si ni tout tous toute toutes même aussi très bien déjà "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août "
+    "septembre octobre novembre décembre hier demain matin soir jour jours semaine semaines mois année "
+    "années an ans dernier dernière derniers dernières prochain prochaine fois"
+).split()
+NOT_NAME_WORD = (
+    "(?:(?:" + "|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)) + rf"){END}|{SAYING}{END})"
+)
+ORG_WORD = (  # PwC, L’Atelier, CFE-CGC, Canal+, e-Enfance
+    rf"(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])\+?|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
+)
+LOWER_WORD = rf"(?!{NOT_NAME_WORD})[{LO}][{LO}-]*(?:{A}[{LO}]+)?{END}"
+ADJECTIVE = (
+    rf"(?!{NOT_NAME_WORD})[{LO}][{LO}-]*"
+    r"(?:al|ale|ales|aux|ais|aise|aises|ique|iques|ien|ienne|iens|iennes|el|elle|els|elles|aire|aires"
+    r"|if|ive|ifs|ives|ain|aine|ains|aines|é|ée|és|ées|eur|eure|eurs|in|ine|ins|ines|ant|ante|ants|antes"
+    rf"|ent|ente|ents|entes|mixte|mixtes|unie|unies|uni|unis){END}"
+)
+CONNECTOR = (
+    rf"(?:de la|de l{A}|des|du|de|d{A}|et de la|et de l{A}|et des|et du|et de|et d{A}|pour la|pour le"
+    rf"|pour l{A}|contre la|contre le|contre l{A}|contre|en|of|for|and|&)"
+)
+# After a capitalised word: capitalised words, a number ("Europe 1"), adjectives ("Santé publique
+# France") and complements ("Cour des comptes", "Ligue des droits de l’homme").
+ORG_REST = (
+    rf"(?:\s(?:{ORG_WORD}|[0-9]{{1,2}}(?![0-9,.%])|{ADJECTIVE}|et\s{ADJECTIVE}(?=\s{LOWER_WORD})"
+    rf"|{CONNECTOR}\s?(?:{ORG_WORD}|{LOWER_WORD}))){{0,9}}"
+)
+ORG = rf"(?>{ORG_WORD}{ORG_REST})"
+INSTITUTION_NAME = (
+    rf"(?>{INSTITUTION}{END}(?:\s(?:{ADJECTIVE}\s)?(?:{CONNECTOR}\s?)?{ORG_WORD}{ORG_REST}"
+    rf"|\s{ADJECTIVE}(?:\s{CONNECTOR}\s?{ORG_WORD}{ORG_REST})))"
+)
+DOMAIN = r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:fr|com|net|org|io|eu|info|co|be|ch|ca)(?![\w.])"
+CIVILITY = r"(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Dr\.?|Pr\.?|Me|Maître)\s+"
+ARTICLE = rf"(?P<article>(?:le|la|les|Le|La|Les|son|sa|ses|leur|leurs)\s+|[lL]{A}\s?)"
+# "la procureure", "la procureure de Nîmes,", "l’entraîneur lensois,", "le docteur"
+TITLE_WORDS = (
+    rf"(?:(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}))?,?\s)"
+)
+_INSTITUTION = re.compile(INSTITUTION_NAME)
+_DESCRIBED = re.compile(rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?\s(?P<name>{ORG})")
+_PERSON = re.compile(rf"(?:{TITLE_WORDS}{{1,4}})?(?:{CIVILITY})?(?P<name>{PERSON})")
+_ORG = re.compile(rf"{DOMAIN}|{ORG}")
+_ARTICLE = re.compile(ARTICLE)
+_ACRONYM = re.compile(rf"\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
+
+
+def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, int, str] | None:
+    """(name, end, kind) of whoever is named at `pos`, kind 'person' or 'org'; None if nobody.
+
+    A body named by its function, a name after a descriptor ("le cabinet Altares") or a title
+    ("la procureure Louise Neyton"), a person, an organisation or a domain: the longest reading
+    wins, and an acronym in parentheses right after an organisation is its value ("… (CPME)").
+    A capitalised article belongs to the name ("selon Le Monde") unless it starts the sentence.
+    """
+    stop = min(len(text), pos + 240)
+    article = _ARTICLE.match(text, pos, stop)
+    at = article.end() if article else pos
+    best: tuple[int, str, str] | None = None
+    for kind, pattern in (("org", _INSTITUTION), ("org", _DESCRIBED), ("person", _PERSON), ("org", _ORG)):
+        match = pattern.match(text, at, stop)
+        if match and (best is None or match.end() > best[0]):
+            name = match.groupdict().get("name") or match.group()
+            best = (match.end(), name, kind if len(name.split()) > 1 or kind == "org" else "org")
+    if best is None:
+        return None
+    end, name, kind = best
+    acronym = _ACRONYM.match(text, end, stop)
+    if acronym and kind == "org":
+        return acronym.group(1), acronym.end(), kind
+    if article and article.group()[0].isupper() and not sentence_start and kind == "org" and name == text[at:end]:
+        name = article.group() + name
+    return cleaned(name), end, kind
+
+
+# --- Cleaning and checking a candidate -------------------------------------------------------
+
+STUDY_WORD = re.compile(
+    rf"^(?i:{STUDY}|sources?|livre blanc|classement)(?:\s*:\s*|\s+(?:de la|de l{A}|du|des|de|d{A})\s?|\s+)"
+)
+TRAILING_YEAR = re.compile(r"\s+(?:19|20)\d\d$")
+SUBTITLE = re.compile(r"\s*(?::|[«“]).*$")
+LEADING_WORDS = re.compile(
+    r"^(?:(?:A|À|Au|Aux|Alors|Avec|Car|Ce|Cela|Ces|Cet|Cette|Comme|Dans|De|Des|Du|Donc|Elle|En|Enfin|Ensuite|Et"
+    r"|Il|Mais|Or|Où|Par|Pour|Puis|Quand|Que|Qui|Sans|Selon|Si|Sur|Un|Une)\s+)+"
+)
+LEADING_CIVILITY = re.compile(rf"^{CIVILITY}")
+LEADING_ARTICLE = re.compile(rf"^(?:la|le|les)\s+|^l{A}")
+
+# Words that may stay lowercase inside a name or a title.
+CONNECTORS = {
+    "de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "à", "au", "aux", "sur", "pour", "contre",
+    "van", "von", "der", "ben", "el", "da", "di", "del", "of", "the", "to", "for", "and", "on", "in",
+}
+# Places and common words a cue slot holds as often as a source.
+NOT_SOURCES = {"france", "paris", "europe", "usa", "etats-unis", "monde", "lyon", "bis", "sic", "ndlr"}
+
+
+@lru_cache(maxsize=4096)
+def cleaned(candidate: str) -> str:
+    """The name itself: no study word, civility, year, subtitle, leading article or padding."""
+    name = " ".join(candidate.split()).strip(" .,;:")
+    name = STUDY_WORD.sub("", name)
+    name = SUBTITLE.sub("", name)
+    name = TRAILING_YEAR.sub("", name)
+    name = LEADING_WORDS.sub("", name)
+    name = LEADING_CIVILITY.sub("", name)
+    name = LEADING_ARTICLE.sub("", name)
+    return name.strip(" .,;:")
+
+
+@lru_cache(maxsize=4096)
+def is_name(name: str) -> bool:
+    """Looks like a proper name or a title: capitalised words, short, no shortcut, code or question."""
+    if re.fullmatch(DOMAIN, name):
+        return True
+    if len(name) < 2 or len(name) > 80 or re.search(r"[?!%^\[\]{}<>=/\\|_@#$*~]|\+\s|\s\+|\d{3}", name):
+        return False
+    words = re.findall(rf"[\w{APOS}&.+-]+", name)
+    if not 1 <= len(words) <= 9 or source_key(name) in NOT_SOURCES:
+        return False
+    if not (words[0][0].isupper() or re.match(rf"{INSTITUTION}{END}", name) or re.match(ORG_WORD, name)):
+        return False
+    return any(word[0].isupper() for word in words)
+
+
+def is_person(name: str) -> bool:
+    return is_name(name) and len(name.split()) >= 2 and not re.match(ROLE, name)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from indexer.sources.quotes.lexicon import ADVERB, AUXILIARY, INVERSION_ONLY, SAYING, STUDY, STUDY_CAP
+from indexer.sources.quotes.lexicon import ADVERB, AUXILIARY, INVERSION_ONLY, NEEDS_CLAUSE, SAYING, STUDY, STUDY_CAP
 from indexer.sources.quotes.names import (
     APOS, CONNECTOR, LO, LOWER_WORD, ORG, ROLE, UP, cleaned, is_name, is_person, read_slot,
 )
@@ -69,8 +69,13 @@ _WORK_THEN_MAKER = re.compile(
     rf"(?:(?:[a-zéèêàâîôûç-]+\s){{0,2}})?{STUDY}{NOT_BEFORE}(?P<filler>(?:\s{LOWER_WORD}){{0,3}})"
     rf"(?:\s{PREP}\s?|\s(?=[{UP}]))"
 )
-_APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?")
-_APPOSITION = re.compile(rf",\s(?P<text>[^,;:.!?«»“”\"()\n]{{2,160}})")
+_APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?<!près )(?<!proche )(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?")
+_APPOSITION = re.compile(rf",\s(?P<text>[^,;:.!?«»“”\"\n]{{2,160}})")
+# Roles whose complement is a place, not an organisation: "maire d’Orléans", "préfète de la Gironde".
+PLACE_ROLES = re.compile(
+    r"(?:maire|préfète?|député?e?|sénat(?:eur|rice)|élue?|habitante?|originaire|procureure?|évêque|rect(?:eur|rice)"
+    r"|consul|conseill[eè]re? municipale?|natif|native)\s$"
+)
 _PARENTHESIS_AFTER = re.compile(r"\s?\((?P<inside>[^()\n]{2,80})\)")
 _WHERE_SAID = re.compile(
     rf"\s*,?\s+(?:au micro d(?:e|u|es)|sur l{A}antenne d(?:e|u|es)|à l{A}antenne d(?:e|u|es)|sur le plateau d(?:e|u|es)"
@@ -80,7 +85,8 @@ _WHERE_SAID = re.compile(
 
 def _cited_at(text: str, pos: int, sentence_start: bool = False) -> Iterator[tuple[int, str, str, int]]:
     """(position, name, kind, end) of who is cited at `pos`: a name, or a work and its maker
-    ("les relevés du ministère …"), with the organisation of a person named with their role."""
+    ("les relevés du ministère …"), with the organisation of a person named with their role,
+    and a second organisation given with the first ("le Muséum … et la Ligue …")."""
     work = _WORK_THEN_MAKER.match(text, pos, min(len(text), pos + 160))
     if work:
         pos = work.end()
@@ -96,6 +102,14 @@ def _cited_at(text: str, pos: int, sentence_start: bool = False) -> Iterator[tup
     if kind == "person":
         yield from _organisation_of(text, end)
     yield from _work_in_parenthesis(text, end)
+    also = _AND.match(text, end, min(len(text), end + 8)) if kind == "org" else None
+    if also:
+        slot = read_slot(text, also.end())
+        if slot and slot[2] == "org" and is_name(slot[0]) and slot[0].casefold() not in PLATFORM_NAMES:
+            yield also.end(), slot[0], "org", slot[1]
+
+
+_AND = re.compile(r"\s(?:et|ainsi que)\s(?=(?:la |le |les |l[’'])?[A-ZÀÂÉÈÊÎÔŒ])")
 
 
 def _organisation_of(text: str, end: int) -> Iterator[tuple[int, str, str, int]]:
@@ -114,12 +128,23 @@ def _organisation_of(text: str, end: int) -> Iterator[tuple[int, str, str, int]]
     if direct and re.match(ROLE, first):
         starts.insert(0, segment_start + direct.end())
     for start in starts:
+        if PLACE_ROLES.search(text, max(segment_start, start - 40), start - _prep_length(text, start)):
+            continue
         slot = read_slot(text, start)
         if slot and slot[1] <= segment_end + 1:
             name, stop, _ = slot
+            lone = " " not in name and "-" not in name and not name.isupper()
+            if text[start - 5:start].rstrip().lower()[-4:] in ("à la", " à l’", " à l'") and lone:
+                continue  # "commissaire à la Concurrence": a portfolio, not a body
             if is_name(name) and name.casefold() not in PLATFORM_NAMES:
                 yield start, name, "org", stop
                 return
+
+
+def _prep_length(text: str, start: int) -> int:
+    """How many characters the preposition before `start` takes ("de la ", "d’", "chez ")."""
+    match = re.search(rf"(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?$", text[max(0, start - 8):start])
+    return len(match.group()) if match else 0
 
 
 def _work_in_parenthesis(text: str, end: int) -> Iterator[tuple[int, str, str, int]]:
@@ -151,9 +176,12 @@ def _according_to(text: str) -> Iterator[Mention]:
 
 
 VERB = re.compile(rf"{NOT_AFTER}(?:(?:{AUXILIARY})?(?:{ADVERB}\s+)?(?:nous\s)?)(?P<verb>{SAYING}){NOT_BEFORE}")
-_INVERSION_BEFORE = re.compile(rf"(?:[»”\"]\s*,?|,|\bcomme\s+(?:le|la|l{A}|les))\s*$")
+_INVERSION_BEFORE = re.compile(rf"(?:[»”\"]\s*,?|,|\bcomme\s+(?:le|la|l{A}|les)|\bque\s+(?:ne\s|n{A})?)\s*$")
 _INVERSION_ONLY = re.compile(INVERSION_ONLY)
-_CLAUSE_EDGE = re.compile(r"[.!?…;:«»“”\"\n()]")
+_NEEDS_CLAUSE = re.compile(NEEDS_CLAUSE)
+_CLAUSE_AFTER = re.compile(rf"\s*(?:que|qu{A}|:|«|“|\")")
+_CLAUSE_EDGE = re.compile(r"[.!?…;:«»“”\"\n]")
+_LEADING_CONJUNCTION = re.compile(r"\s*(?:(?:Et|Mais|Puis|Or)\s+)?")
 _SUBJECT_STARTS = re.compile(rf",\s+|\s(?:et|mais|puis|alors que|tandis que|quand|car)\s+|^\s*(?:Et|Mais|Puis|Or)\s+")
 
 
@@ -170,12 +198,14 @@ def _sayings(text: str) -> Iterator[Mention]:
                 continue
         if _INVERSION_ONLY.match(match.group("verb")):
             continue
+        if _NEEDS_CLAUSE.match(match.group("verb")) and not _CLAUSE_AFTER.match(text, end):
+            continue
         for speaker in _speaker_before(text, start):
             yield speaker
             yield from _where_said(text, end)
 
 
-def _speaker_before(text: str, end: int) -> Iterator[Mention]:
+def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mention]:
     """Who speaks right before `end` (a verb or a colon) from the start of their clause:
     "Santé publique France", "Christophe Robert, son délégué général,", "Louis Richardson (IBM)"."""
     edge = max(0, end - 200)
@@ -183,14 +213,15 @@ def _speaker_before(text: str, end: int) -> Iterator[Mention]:
         edge = found.end()
     starts = [edge] + [m.end() for m in _SUBJECT_STARTS.finditer(text, edge, end)]
     for start in starts:
-        while start < end and text[start] == " ":
-            start += 1
-        sentence_start = start == edge or text[edge:start].strip() in ("", "Et", "Mais", "Puis", "Or")
+        lead = _LEADING_CONJUNCTION.match(text, start, end)
+        start = lead.end() if lead else start
+        sentence_start = text[edge:start].strip() in ("", "Et", "Mais", "Puis", "Or")
         for pos, name, kind, stop in _cited_at(text, start, sentence_start):
-            between = _BEFORE_COLON if text[end:end + 1] == ":" else _BEFORE_VERB
+            between = _BEFORE_COLON if colon else _BEFORE_VERB
             if between.fullmatch(text, stop, end):
                 yield pos, name
-                yield from _emit(_organisation_of(text, stop))
+                if kind == "person":
+                    yield from _emit(_organisation_of(text, stop))
                 return
             break
 
@@ -198,8 +229,12 @@ def _speaker_before(text: str, end: int) -> Iterator[Mention]:
 # Between a speaker and their verb: an acronym or organisation in parentheses, an apposition
 # between commas ("Christophe Robert, son délégué général, estime"); before a colon the
 # apposition needs no closing comma ("Philippe Houzé, Président des Galeries Lafayette : « … »").
-_BEFORE_VERB = re.compile(r"(?:\s?\([^()]{1,60}\))?(?:\s*,\s[^«»“”\"]{1,160},)?\s*")
-_BEFORE_COLON = re.compile(r"(?:\s?\([^()]{1,60}\))?(?:\s*,\s[^«»“”\"]{1,160})?\s*")
+_BEFORE_VERB = re.compile(
+    r"(?:\s?\([^()]{1,60}\))?(?:\s(?:lui|elle|eux|elles)-mêmes?)?(?:\s*,\s[^«»“”\",;:.]{1,120},)?,?\s*"
+)
+_BEFORE_COLON = re.compile(
+    rf"(?:\s?\([^()]{{1,60}}\))?(?:\s*,\s(?:(?!{SAYING}{NOT_BEFORE})[^«»“”\";:.]){{1,160}})?\s*"
+)
 
 
 def _where_said(text: str, end: int) -> Iterator[Mention]:
@@ -218,7 +253,7 @@ QUOTE_AFTER_COLON = re.compile(r"\s?:\s*[«“\"]")
 def _quoted_speakers(text: str) -> Iterator[Mention]:
     """"Louis Richardson (IBM) : “…”", "Fred Cavazza, de emarketing.fr : « … »"."""
     for match in QUOTE_AFTER_COLON.finditer(text):
-        yield from _speaker_before(text, match.start())
+        yield from _speaker_before(text, match.start(), colon=True)
 
 
 WORK = re.compile(
@@ -242,8 +277,9 @@ def _works(text: str) -> Iterator[Mention]:
 
 
 OUTLET = re.compile(
-    rf"{NOT_AFTER}(?:(?:interrog|interview|contact|jointe?|cit|publi|paru|lu|rapport|révél|relay)[a-zéè]*"
-    rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans)\s|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
+    rf"{NOT_AFTER}(?:(?:interrog|interview|contact|jointe?|cit|publi|paru|lu|rapport|révél|relay|pilot|men|réalis"
+    rf"|conduit|coordonn|produit|command|sign|rédig)[a-zéè]*"
+    rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s|(?:{SAYING})\s+par\s|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
     rf"|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\s?"
     rf"|dans (?:la revue|le journal|le quotidien|le magazine|l{A}hebdomadaire|le mensuel|les colonnes d(?:e|u|es)))\s?"

@@ -17,11 +17,11 @@ def _forms(stems: str, endings: str) -> str:
 # "explique", "expliquent", "expliqué", "expliquait". Accents that move are in the stem class.
 _ER = (
     "affirm annonc assur confirm constat déclar dénonc détaill estim expliqu indiqu insist jug juge "
-    "mart[eè]l not observ plaid précis rappel+ regrett rel[eè]v résum r[ée]v[eè]l soulign temp[ée]r temp[eè]r "
+    "mart[eéè]l not observ plaid précis rappel+ regrett rel[eéè]v résum r[ée]v[eéè]l soulign temp[ée]r temp[eéè]r "
     "nuanc tranch ajout analys comment racont témoign salu réclam recommand alert accus protest critiqu "
     "déplor contest rétorqu avou ironis justifi chiffr calcul recens dénombr évalu pronostiqu interpell "
-    "exhort point signal mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
-    "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eè]t notifi"
+    "exhort point signal partag mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
+    "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eéè]t notifi"
 )
 _ER_ENDINGS = r"(?:e|es|ent|é|ée|és|ées|ait|aient)"
 _IRREGULAR = (
@@ -34,14 +34,22 @@ _IRREGULAR = (
     r"|met en garde|mis en garde|mettent en garde|cite|cité"
 )
 _PRONOMINAL = (
-    r"(?:s[’']|se\s)(?:est\s|sont\s)?(?:félicit|enthousiasm|agac|inqui[eè]t|alarm|indign|désol|étonn"
+    r"(?:s[’']|se\s)(?:est\s|sont\s)?(?:félicit|enthousiasm|agac|inqui[eéè]t|alarm|indign|désol|étonn"
     r"|interrog|exclam|amus|réjou|emport|insurg|offusqu|dit|montr)(?:e|ent|é|ée|és|ées|ait|aient|it|i|ie|is)?"
 )
-SAYING = rf"(?:{_PRONOMINAL}|{_IRREGULAR}|{_forms(_ER, _ER_ENDINGS)})"
+# "Et Nicolas Bordas, Vice-Président de TBWA Europe, de conclure : « … »"
+_INFINITIVE = (
+    r"de (?:conclure|préciser|souligner|résumer|rappeler|ajouter|nuancer|poursuivre|renchérir|commenter"
+    r"|s[’']interroger|s[’']enthousiasmer|regretter|tempérer)"
+)
+SAYING = rf"(?:{_PRONOMINAL}|{_IRREGULAR}|{_INFINITIVE}|{_forms(_ER, _ER_ENDINGS)})"
 
 # Verbs that say something only when their speaker follows them (after a quote or a comma):
 # "Le loto rapporte 30 millions", "Free lance une box", "le parc poursuit son expansion".
-INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|sourit|souri|rel[eè]v|point|avanc|promet|promis|cite|cité)"
+INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|sourit|souri|rel[eéè]v|point|avanc|promet|promis|cite|cité|partag)"
+# Verbs that mean saying, with their speaker before them, only when what is said follows as a
+# clause or a quote: "X ajoute que …", not "la SNCF ajoute des TER".
+NEEDS_CLAUSE = r"(?:ajout|not|signal|point)"
 
 AUXILIARY = (
     r"(?:(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
@@ -55,9 +63,9 @@ STUDY = (
     r"(?:[ée]tudes?|enqu[êe]tes?|rapports?|analyses?|sondages?|barom[èe]tres?|notes?|bilans?|bulletins?"
     r"|avis|relev[ée]s|donn[ée]es|chiffres|statistiques|comptes|inventaires?|publications?|d[ée]lib[ée]rations?"
     r"|communiqu[ée]s?|essais? cliniques?|mod[ée]lisations?|comparatifs?|classements?|recensements?"
-    r"|estimations?|calculs|projections|pr[ée]visions|d[ée]comptes?|mesures|simulations?|travaux|recherches"
+    r"|estimations?|calculs|projections|pr[ée]visions|d[ée]comptes?|simulations?"
     r"|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmar[èe]s"
-    r"|infographies?|cartographies?|observations|conclusions|r[ée]sultats|suivis?|revues? de presse)"
+    r"|infographies?|cartographies?|revues? de presse)"
 )
 STUDY_CAP = r"(?:[ÉE]tude|Enqu[êe]te|Rapport|Analyse|Sondage|Barom[èe]tre|Note|Bilan|Source|Sources|Chiffres|Donn[ée]es)"
 
@@ -69,7 +77,7 @@ INSTITUTION = (
     r"| d[ée]partemental| municipal| g[ée]n[ée]ral)?|cour d[’']appel|cour|bataillon|brigade|service(?: statistique)?"
     r"|direction(?: g[ée]n[ée]rale| r[ée]gionale)?|office|commission|caisse|h[ôo]pital|centre hospitalier|mus[ée]e|[ée]cole"
     r"|acad[ée]mie|mission|notaires|inspection(?: g[ée]n[ée]rale)?|haut conseil|haute autorit[ée]|autorit[ée]"
-    r"|agence(?: r[ée]gionale de sant[ée])?|observatoire|institut|laboratoire|ville|r[ée]gion|d[ée]partement)"
+    r"|agence r[ée]gionale de sant[ée]|ville|r[ée]gion|d[ée]partement)"
 )
 # Words that describe the name that follows them and are not part of it ("le cabinet Altares",
 # "l’association France Alzheimer", "la procureure Louise Neyton").

@@ -31,9 +31,18 @@ ROLE = (
     rf"{END}"
 )
 
+# Capitalised grammar words start sentences, not names ("Son président", "On", "Ces").
+STOP_WORDS = (
+    "A À Au Aux Alors Avec Bref Car Ce Cela Ces Cet Cette Ceci Cf Comme Dans De Des Donc Du Elle Elles En "
+    "Enfin Ensuite Entre Et Il Ils Je Jusqu La Le Les Leur Leurs Lui Ma Mais Mes Moins Mon Ni Nos Notre Nous On "
+    "Or Où Par Pour Plus Puis Quand Que Qu Quel Quelle Quels Quelles Qui Sa Sans Selon Ses Si Son Sur Ta Te "
+    "Tes Toi Ton Toute Toutes Tous Tout Tu Un Une Vos Votre Vous Voir Voici Voilà Y Oui Non"
+).split()
+STOP = "(?:" + "|".join(STOP_WORDS) + rf")(?![{LO}{UP}-])"
+
 # A person: a capitalised word or initials, then up to three more, particles allowed inside.
 PERSON = (
-    rf"(?>[{UP}](?<![{UP}{LO}{APOS}-].)"
+    rf"(?>(?!{STOP})[{UP}](?<![{UP}{LO}{APOS}-].)"
     rf"(?:[{LO}]+(?:-[{UP}]?[{LO}]+)*|\.\s?(?:[{UP}]\.\s?){{0,2}}{WORD_CAP})"
     rf"(?:\s(?:{PARTICLE}\s?)?(?!{ROLE})(?:{WORD_CAP}|[{UP}]\.(?=\s[{UP}])|[{UP}]{{2,}}{END})){{0,3}})"
 )
@@ -49,47 +58,58 @@ FUNCTION_WORDS = (
     "septembre octobre novembre décembre hier demain matin soir jour jours semaine semaines mois année "
     "années an ans dernier dernière derniers dernières prochain prochaine fois"
 ).split()
+PARTICIPLES = (
+    r"(?:publi|réalis|men|command|financ|lanc|cré|fond|bas|install|implant|situ|rattach|charg|présid|dirig|cot"
+    r"|dépos|sign|adopt|vot|examin|interrog|cit|sollicit|contact|saisi|condamn|accus|visé|touch|concern|chiffr)"
+    r"(?:é|ée|és|ées|i|ie|is|ies)"
+)
 NOT_NAME_WORD = (
-    "(?:(?:" + "|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)) + rf"){END}|{SAYING}{END})"
+    "(?:(?:" + "|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)) + rf"){END}|{SAYING}{END}|{PARTICIPLES}{END})"
 )
 ORG_WORD = (  # PwC, L’Atelier, CFE-CGC, Canal+, e-Enfance
-    rf"(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])\+?|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
+    rf"(?!{STOP}|L{A}|D{A}|Qu{A})(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])\+?|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
 )
 LOWER_WORD = rf"(?!{NOT_NAME_WORD})[{LO}][{LO}-]*(?:{A}[{LO}]+)?{END}"
 ADJECTIVE = (
-    rf"(?!{NOT_NAME_WORD})[{LO}][{LO}-]*"
+    rf"(?!{NOT_NAME_WORD}|[{LO}-]+ment{END})[{LO}][{LO}-]*"
     r"(?:al|ale|ales|aux|ais|aise|aises|ique|iques|ien|ienne|iens|iennes|el|elle|els|elles|aire|aires"
     r"|if|ive|ifs|ives|ain|aine|ains|aines|é|ée|és|ées|eur|eure|eurs|in|ine|ins|ines|ant|ante|ants|antes"
+    r"|éen|éenne|éens|éennes|able|ables|ible|ibles|oire|oires|ier|ière|iers|ières"
     rf"|ent|ente|ents|entes|mixte|mixtes|unie|unies|uni|unis){END}"
 )
 CONNECTOR = (
     rf"(?:de la|de l{A}|des|du|de|d{A}|et de la|et de l{A}|et des|et du|et de|et d{A}|pour la|pour le"
-    rf"|pour l{A}|contre la|contre le|contre l{A}|contre|en|of|for|and|&)"
+    rf"|pour l{A}|contre la|contre le|contre l{A}|contre|of|for|and|&)"
 )
 # After a capitalised word: capitalised words, a number ("Europe 1"), adjectives ("Santé publique
 # France") and complements ("Cour des comptes", "Ligue des droits de l’homme").
 ORG_REST = (
-    rf"(?:\s(?:{ORG_WORD}|[0-9]{{1,2}}(?![0-9,.%])|{ADJECTIVE}|et\s{ADJECTIVE}(?=\s{LOWER_WORD})"
+    rf"(?:\s(?:{ORG_WORD}|[0-9]{{1,2}}(?![0-9,.%])|(?<![{UP}0-9]\s){ADJECTIVE}|et\s{ADJECTIVE}(?=\s{LOWER_WORD})"
     rf"|{CONNECTOR}\s?(?:{ORG_WORD}|{LOWER_WORD}))){{0,9}}"
 )
 ORG = rf"(?>{ORG_WORD}{ORG_REST})"
 INSTITUTION_NAME = (
-    rf"(?>{INSTITUTION}{END}(?:\s(?:{ADJECTIVE}\s)?(?:{CONNECTOR}\s?)?{ORG_WORD}{ORG_REST}"
+    rf"(?>{INSTITUTION}{END}(?:\s(?:{ADJECTIVE}\s)?(?:{CONNECTOR}\s?{LOWER_WORD}\s){{0,2}}(?:{CONNECTOR}\s?)?{ORG_WORD}{ORG_REST}"
     rf"|\s{ADJECTIVE}(?:\s{CONNECTOR}\s?{ORG_WORD}{ORG_REST})))"
 )
 DOMAIN = r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:fr|com|net|org|io|eu|info|co|be|ch|ca)(?![\w.])"
 CIVILITY = r"(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Dr\.?|Pr\.?|Me|Maître)\s+"
-ARTICLE = rf"(?P<article>(?:le|la|les|Le|La|Les|son|sa|ses|leur|leurs)\s+|[lL]{A}\s?)"
+ARTICLE = rf"(?P<article>(?:le|la|les|Le|La|Les|son|sa|ses|leur|leurs|Son|Sa|Ses|Leur|Leurs)\s+|[lL]{A}\s?)"
 # "la procureure", "la procureure de Nîmes,", "l’entraîneur lensois,", "le docteur"
 TITLE_WORDS = (
     rf"(?:(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}))?,?\s)"
 )
 _INSTITUTION = re.compile(INSTITUTION_NAME)
-_DESCRIBED = re.compile(rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?\s(?P<name>{ORG})")
+_DESCRIBED = re.compile(rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?(?:\s{ADJECTIVE}){{0,2}}\s(?P<name>{ORG})")
+# A body written out in full, then its acronym: "le collectif contre les nuisances aériennes de
+# l’agglomération toulousaine (Ccnat)", "le service statistique du ministère … (Agreste)".
+_SPELLED_OUT = re.compile(
+    rf"(?:{DESCRIPTOR}|{INSTITUTION}|[{UP}][{LO}]+){END}[^.;:!?«»“”\"()\n]{{0,120}}?\s\((?P<name>[{UP}][{UP}{LO}&-]{{1,11}})\)"
+)
 _PERSON = re.compile(rf"(?:{TITLE_WORDS}{{1,4}})?(?:{CIVILITY})?(?P<name>{PERSON})")
 _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 _ARTICLE = re.compile(ARTICLE)
-_ACRONYM = re.compile(rf"\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
+_ACRONYM = re.compile(rf"[^.;:!?«»“”\"()\n]{{0,100}}?\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
 
 
 def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, int, str] | None:
@@ -104,8 +124,10 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     article = _ARTICLE.match(text, pos, stop)
     at = article.end() if article else pos
     best: tuple[int, str, str] | None = None
-    for kind, pattern in (("org", _INSTITUTION), ("org", _DESCRIBED), ("person", _PERSON), ("org", _ORG)):
+    for kind, pattern in (("org", _INSTITUTION), ("org", _DESCRIBED), ("person", _PERSON), ("org", _ORG), ("org", _SPELLED_OUT)):
         match = pattern.match(text, at, stop)
+        if match and pattern is _SPELLED_OUT and _is_verb_between(text, at, match.start("name")):
+            continue
         if match and (best is None or match.end() > best[0]):
             name = match.groupdict().get("name") or match.group()
             best = (match.end(), name, kind if len(name.split()) > 1 or kind == "org" else "org")
@@ -113,11 +135,23 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
         return None
     end, name, kind = best
     acronym = _ACRONYM.match(text, end, stop)
-    if acronym and kind == "org":
+    if acronym and kind == "org" and _initial_of(acronym.group(1), text[at:acronym.start(1)]) and not _is_verb_between(text, end, acronym.start(1)):
         return acronym.group(1), acronym.end(), kind
     if article and article.group()[0].isupper() and not sentence_start and kind == "org" and name == text[at:end]:
         name = article.group() + name
     return cleaned(name), end, kind
+
+
+_VERB_WORD = re.compile(rf"\s(?:{SAYING}|est|sont|a|ont|avait|qui|que)\s")
+
+
+def _initial_of(acronym: str, words: str) -> bool:
+    """"Legos" for "Laboratoire d’études en géophysique …": the acronym starts with a word's initial."""
+    return acronym[0] in {word[0].upper() for word in re.findall(rf"[{UP}{LO}]+", words)}
+
+
+def _is_verb_between(text: str, start: int, end: int) -> bool:
+    return bool(_VERB_WORD.search(text, start, end))
 
 
 # --- Cleaning and checking a candidate -------------------------------------------------------

@@ -200,9 +200,26 @@ def _sayings(text: str) -> Iterator[Mention]:
             continue
         if _NEEDS_CLAUSE.match(match.group("verb")) and not _CLAUSE_AFTER.match(text, end):
             continue
-        for speaker in _speaker_before(text, start):
+        speakers = list(_speaker_before(text, start))
+        if not speakers and _RELATIVE_BEFORE.search(text, max(0, start - 12), start):
+            speakers = list(_antecedent(text, _RELATIVE_BEFORE.search(text, max(0, start - 12), start).start()))
+        for speaker in speakers:
             yield speaker
             yield from _where_said(text, end)
+
+
+# "le guide de démontage d’iFixit, qui précise que …": the speaker is the relative's antecedent.
+_RELATIVE_BEFORE = re.compile(r",\s+qui\s+(?:ne\s|n[’'])?$")
+_WORD_START = re.compile(rf"(?<![{UP}{LO}0-9-])(?=[{UP}{LO}])")
+
+
+def _antecedent(text: str, end: int) -> Iterator[Mention]:
+    """The name that ends right at `end`, read from the nearest word start that gives one."""
+    for start in (m.start() for m in _WORD_START.finditer(text, max(0, end - 80), end)):
+        slot = read_slot(text, start)
+        if slot and slot[1] == end and is_name(slot[0]) and slot[0][:1].isupper():
+            yield start, slot[0]
+            return
 
 
 def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mention]:
@@ -302,7 +319,7 @@ def _opinions(text: str) -> Iterator[Mention]:
     """"Pour Éric Heyer, directeur … de l’OFCE, cette stabilité …", "Entretien avec …"."""
     for match in OPINION.finditer(text):
         cited = list(_cited_at(text, match.end()))
-        if cited and text[cited[0][3]:cited[0][3] + 1] == ",":
+        if cited and cited[0][2] == "person" and text[cited[0][3]:cited[0][3] + 1] == ",":
             yield from _emit(cited)
     for match in INTERVIEW.finditer(text):
         yield from _emit(_cited_at(text, match.end()))

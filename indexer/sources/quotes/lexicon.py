@@ -20,7 +20,7 @@ _ER = (
     "mart[eéè]l not observ plaid précis rappel+ regrett rel[eéè]v résum r[ée]v[eéè]l soulign temp[ée]r temp[eéè]r "
     "nuanc tranch ajout analys comment racont témoign salu réclam recommand alert accus protest critiqu "
     "déplor contest rétorqu avou ironis justifi chiffr calcul recens dénombr évalu pronostiqu interpell "
-    "exhort point signal partag mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
+    "exhort point signal partag conseill mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
     "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eéè]t notifi"
 )
 _ER_ENDINGS = r"(?:e|es|ent|é|ée|és|ées|ait|aient)"
@@ -52,7 +52,7 @@ INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|
 NEEDS_CLAUSE = r"(?:ajout|not|signal|point)"
 
 AUXILIARY = (
-    r"(?:(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
+    r"(?:(?:m[’']|nous\s|lui\s|leur\s|t[’']|vous\s)?(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
     r"(?:(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|lui-même|elle-même|bien|alors)\s+)?)"
 )
 ADVERB = r"(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|alors|toutefois|cependant|lui|elle)"
@@ -61,8 +61,8 @@ ADVERB = r"(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[�
 # Cour des comptes", "d’après les relevés du ministère".
 STUDY = (
     r"(?:[ée]tudes?|enqu[êe]tes?|rapports?|analyses?|sondages?|barom[èe]tres?|notes?|bilans?|bulletins?"
-    r"|avis|relev[ée]s|donn[ée]es|chiffres|statistiques|comptes|inventaires?|publications?|d[ée]lib[ée]rations?"
-    r"|communiqu[ée]s?|essais? cliniques?|mod[ée]lisations?|comparatifs?|classements?|recensements?"
+    r"|avis|relev[ée]s|donn[ée]es|chiffres|statistiques|comptes|inventaires?|d[ée]lib[ée]rations?"
+    r"|communiqu[ée]s?|essais? cliniques?|notices?|mod[ée]lisations?|comparatifs?|classements?|recensements?"
     r"|estimations?|calculs|projections|pr[ée]visions|d[ée]comptes?|simulations?"
     r"|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmar[èe]s"
     r"|infographies?|cartographies?|revues? de presse)"
@@ -106,6 +106,6 @@ PLATFORMS = {
 # A link counts only where its anchor or its sentence says it cites: a study, an article, a figure.
 LINK_CUE = (
     r"(?i:[ée]tude|enqu[êe]te|rapport|report|sondage|barom[èe]tre|note\b|bilan|bulletin|donn[ée]es|chiffres"
-    r"|statistiques|analyse|article|publi[ée]|selon|d[’']apr[èe]s|source|survey|study|paper|r[ée]sultats"
+    r"|statistiques|analyse|article|publi[ée]|selon|d[’']apr[èe]s|sources?\s?:|survey|study|paper|r[ée]sultats"
     r"|conclusions|d[ée]claration|communiqu[ée]|avis\b|r[ée]v[ée]l|interview|entretien|tribune|rapporte)"
 )

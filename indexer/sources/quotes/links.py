@@ -59,7 +59,7 @@ def markup_mentions(body, site: str = "") -> Iterator[str]:
                 yield title
         elif element.tag == "a":
             url = element.get("href") or ""
-            if cites(url, _text(element), _sentence_of(element), site):
+            if cites(url, _text(element), _words_before(element), site):
                 yield domain(url)
         else:
             url = element.get("cite") or ""
@@ -68,17 +68,18 @@ def markup_mentions(body, site: str = "") -> Iterator[str]:
 
 
 def bare_url_mentions(text: str, site: str = "") -> Iterator[tuple[int, str]]:
-    """Bare URLs of the text that cite, judged by their sentence."""
+    """Bare URLs of the text that cite, judged by the words of their sentence right before them."""
     for match in BARE_URL.finditer(text):
-        start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, match.start() - 300), match.start())),
-                    default=max(0, match.start() - 300))
-        stop = _SENTENCE_END.search(text, match.end())
-        sentence = text[start:stop.start() if stop else len(text)]
-        if cites(match.group(), "", sentence, site):
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, match.start() - BEFORE), match.start())),
+                    default=max(0, match.start() - BEFORE))
+        if cites(match.group(), "", text[start:match.start()], site):
             yield match.start(), domain(match.group())
 
 
-def cites(url: str, anchor: str, sentence: str, site: str = "") -> bool:
+def cites(url: str, anchor: str, before: str, site: str = "") -> bool:
+    """Whether a link cites: its anchor or the words of its sentence just before it name what it
+    carries ("la note de conjoncture", "selon cette étude : https://…"); a link on a term that only
+    glosses it (a Wikipedia page on "FIFO") or on a product, a page to read next, does not."""
     host = domain(url)
     if not host or host in SHORTENERS or _on(host, PLATFORMS) or "/wp-content/" in url:
         return False
@@ -87,7 +88,7 @@ def cites(url: str, anchor: str, sentence: str, site: str = "") -> bool:
     path = urlsplit(url.strip()).path
     if path.strip("/") == "" or re.fullmatch(r"/?(?:index\.\w+|[a-z]{2}/?)", path):
         return False  # a home page cites nothing
-    return bool(_LINK_CUE.search(anchor) or _LINK_CUE.search(sentence))
+    return bool(_LINK_CUE.search(anchor) or _LINK_CUE.search(before))
 
 
 def domain(url: str) -> str:
@@ -109,8 +110,11 @@ def _on(host: str, hosts: set[str]) -> bool:
     return host in hosts or any(host.endswith("." + h) for h in hosts)
 
 
-def _sentence_of(element) -> str:
-    """The sentence of its block that holds a link's anchor."""
+BEFORE = 60  # characters of a link's sentence, before it, that may say what it cites
+
+
+def _words_before(element) -> str:
+    """The words of its sentence just before a link's anchor."""
     block = element.getparent()
     while block is not None and block.tag not in BLOCKS:
         block = block.getparent()
@@ -120,10 +124,9 @@ def _sentence_of(element) -> str:
     anchor = _text(element)
     at = text.find(anchor) if anchor else -1
     if at < 0:
-        return text[:400]
+        return ""
     start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
-    stop = _SENTENCE_END.search(text, at + len(anchor))
-    return text[start:stop.start() if stop else len(text)]
+    return text[max(start, at - BEFORE):at]
 
 
 def _text(element) -> str:

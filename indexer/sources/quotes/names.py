@@ -94,11 +94,13 @@ INSTITUTION_NAME = (
 )
 DOMAIN = r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:fr|com|net|org|io|eu|info|co|be|ch|ca)(?![\w.])"
 CIVILITY = r"(?:M\.|MM\.|Mme|Mmes|Mlle|Mr\.?|Dr\.?|Pr\.?|Me|Maître)\s+"
-ARTICLE = rf"(?P<article>(?:le|la|les|Le|La|Les|son|sa|ses|leur|leurs|Son|Sa|Ses|Leur|Leurs)\s+|[lL]{A}\s?)"
-# "la procureure", "la procureure de Nîmes,", "l’entraîneur lensois,", "le docteur"
-TITLE_WORDS = (
-    rf"(?:(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}))?,?\s)"
+ARTICLE = (
+    rf"(?P<article>(?:le|la|les|Le|La|Les|son|sa|ses|leur|leurs|Son|Sa|Ses|Leur|Leurs|mon|ma|mes|Mon|Ma|Mes"
+    rf"|notre|nos|Notre|Nos|un|une|Un|Une)\s+|[lL]{A}\s?)"
 )
+# "la procureure", "la procureure de Nîmes,", "l’entraîneur lensois,", "le docteur"
+_TITLE_WORD = rf"(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}))?"
+TITLE_WORDS = rf"(?:(?:{_TITLE_WORD}\s){{0,2}}{_TITLE_WORD},?\s)"
 _INSTITUTION = re.compile(INSTITUTION_NAME)
 _DESCRIBED = re.compile(rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?(?:\s{ADJECTIVE}){{0,2}}\s(?P<name>{ORG})")
 # A body written out in full, then its acronym: "le collectif contre les nuisances aériennes de
@@ -106,8 +108,10 @@ _DESCRIBED = re.compile(rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?(?:
 _SPELLED_OUT = re.compile(
     rf"(?:{DESCRIPTOR}|{INSTITUTION}|[{UP}][{LO}]+){END}[^.;:!?«»“”\"()\n]{{0,120}}?\s\((?P<name>[{UP}][{UP}{LO}&-]{{1,11}})\)"
 )
-_PERSON = re.compile(rf"(?:{TITLE_WORDS}{{1,4}})?(?:{CIVILITY})?(?P<name>{PERSON})")
+_PERSON = re.compile(rf"(?:{TITLE_WORDS})?(?:{CIVILITY})?(?P<name>{PERSON})")
 _ORG = re.compile(rf"{DOMAIN}|{ORG}")
+# One capitalised word and a noun, then punctuation: "d’après l’Assurance maladie, …".
+_WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s{LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
 _ACRONYM = re.compile(rf"[^.;:!?«»“”\"()\n]{{0,100}}?\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
 
@@ -124,7 +128,7 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     article = _ARTICLE.match(text, pos, stop)
     at = article.end() if article else pos
     best: tuple[int, str, str] | None = None
-    for kind, pattern in (("org", _INSTITUTION), ("org", _DESCRIBED), ("person", _PERSON), ("org", _ORG), ("org", _SPELLED_OUT)):
+    for kind, pattern in (("org", _INSTITUTION), ("org", _DESCRIBED), ("person", _PERSON), ("org", _ORG), ("org", _WORD_AND_NOUN), ("org", _SPELLED_OUT)):
         match = pattern.match(text, at, stop)
         if match and pattern is _SPELLED_OUT and _is_verb_between(text, at, match.start("name")):
             continue

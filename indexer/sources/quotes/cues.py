@@ -181,7 +181,7 @@ _INVERSION_ONLY = re.compile(INVERSION_ONLY)
 _NEEDS_CLAUSE = re.compile(NEEDS_CLAUSE)
 _CLAUSE_AFTER = re.compile(rf"\s*(?:que|qu{A}|:|«|“|\")")
 _CLAUSE_EDGE = re.compile(r"[.!?…;:«»“”\"\n]")
-_LEADING_CONJUNCTION = re.compile(r"\s*(?:(?:Et|Mais|Puis|Or)\s+)?")
+_LEADING_CONJUNCTION = re.compile(r"\s*(?:(?:Et|Mais|Puis|Or|et|mais|puis)\s+)?")
 _SUBJECT_STARTS = re.compile(rf",\s+|\s(?:et|mais|puis|alors que|tandis que|quand|car)\s+|^\s*(?:Et|Mais|Puis|Or)\s+")
 
 
@@ -217,7 +217,7 @@ def _antecedent(text: str, end: int) -> Iterator[Mention]:
     """The name that ends right at `end`, read from the nearest word start that gives one."""
     for start in (m.start() for m in _WORD_START.finditer(text, max(0, end - 80), end)):
         slot = read_slot(text, start)
-        if slot and slot[1] == end and is_name(slot[0]) and slot[0][:1].isupper():
+        if slot and slot[1] == end and is_name(slot[0]):
             yield start, slot[0]
             return
 
@@ -294,9 +294,10 @@ def _works(text: str) -> Iterator[Mention]:
 
 
 OUTLET = re.compile(
-    rf"{NOT_AFTER}(?:(?:interrog|interview|contact|jointe?|cit|publi|paru|lu|rapport|révél|relay|pilot|men|réalis"
-    rf"|conduit|coordonn|produit|command|sign|rédig)[a-zéè]*"
-    rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s|(?:{SAYING})\s+par\s|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
+    rf"{NOT_AFTER}(?:(?:(?:interrog|interview|contact|cit|publi|rapport|r[ée]v[ée]l|relay|pilot|réalis|coordonn|command"
+    rf"|sign|rédig)(?:é|ée|és|ées)|(?:paru|lu|joint|conduit|produit)(?:e|s|es)?)"
+    rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s|(?:{SAYING})(?:\s+[«“][^«»“”\n]{{1,80}}[»”])?\s+par\s"
+    rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
     rf"|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\s?"
     rf"|dans (?:la revue|le journal|le quotidien|le magazine|l{A}hebdomadaire|le mensuel|les colonnes d(?:e|u|es)))\s?"

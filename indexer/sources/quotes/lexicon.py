@@ -52,7 +52,7 @@ INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|
 NEEDS_CLAUSE = r"(?:ajout|not|signal|point)"
 
 AUXILIARY = (
-    r"(?:(?:m[’']|nous\s|lui\s|leur\s|t[’']|vous\s)?(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
+    r"(?:(?:m[’']|nous\s|lui\s|leur\s|t[’']|vous\s|l[’']|les\s)?(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
     r"(?:(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|lui-même|elle-même|bien|alors)\s+)?)"
 )
 ADVERB = r"(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|alors|toutefois|cependant|lui|elle)"
@@ -103,9 +103,15 @@ PLATFORMS = {
     "flickr.com", "strava.com", "github.com", "gitlab.com", "docs.google.com", "drive.google.com", "google.com",
     "maps.google.com", "framagit.org",
 }
-# A link counts only where its anchor or its sentence says it cites: a study, an article, a figure.
+# A link counts only where its anchor says it cites (a study, an article, figures) or where the
+# words right before it do; there the cue must be a citing one ("selon", "cette étude"), since
+# "données" or "résultats" before a link in technical prose gloss a term.
 LINK_CUE = (
     r"(?i:[ée]tude|enqu[êe]te|rapport|report|sondage|barom[èe]tre|note\b|bilan|bulletin|donn[ée]es|chiffres"
     r"|statistiques|analyse|article|publi[ée]|selon|d[’']apr[èe]s|sources?\s?:|survey|study|paper|r[ée]sultats"
     r"|conclusions|d[ée]claration|communiqu[ée]|avis\b|r[ée]v[ée]l|interview|entretien|tribune|rapporte)"
+)
+CITING_CUE = (
+    r"(?i:[ée]tude|enqu[êe]te|rapport|report|sondage|barom[èe]tre|\bnote\b|bilan|bulletin|article|publi[ée]"
+    r"|selon|d[’']apr[èe]s|sources?\s?:|survey|study|paper|communiqu[ée]|r[ée]v[ée]l|interview|entretien|tribune)"
 )

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from indexer.sources.quotes.lexicon import LINK_CUE, PLATFORMS, SHORTENERS
+from indexer.sources.quotes.lexicon import CITING_CUE, LINK_CUE, PLATFORMS, SHORTENERS
 from indexer.sources.text import drop, element_text, parse_html
 
 CODE_TAGS = ("code", "pre", "kbd", "samp", "tt", "var")
@@ -23,6 +23,7 @@ MARKUP_WORTH_A_PARSE = re.compile(r"<(?:cite|blockquote|q|a|code|pre|kbd|samp|tt
 BLOCKS = {"p", "li", "td", "th", "dd", "dt", "blockquote", "div", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "body"}
 BARE_URL = re.compile(r"https?://[^\s<>\"'«»()\[\]]{1,300}")
 _LINK_CUE = re.compile(LINK_CUE)
+_CITING_CUE = re.compile(CITING_CUE)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 
 
@@ -88,7 +89,7 @@ def cites(url: str, anchor: str, before: str, site: str = "") -> bool:
     path = urlsplit(url.strip()).path
     if path.strip("/") == "" or re.fullmatch(r"/?(?:index\.\w+|[a-z]{2}/?)", path):
         return False  # a home page cites nothing
-    return bool(_LINK_CUE.search(anchor) or _LINK_CUE.search(before))
+    return bool(_LINK_CUE.search(anchor) or _CITING_CUE.search(before))
 
 
 def domain(url: str) -> str:

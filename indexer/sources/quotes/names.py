@@ -102,16 +102,20 @@ ARTICLE = (
 _TITLE_WORD = rf"(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}))?"
 TITLE_WORDS = rf"(?:(?:{_TITLE_WORD}\s){{0,2}}{_TITLE_WORD},?\s)"
 _INSTITUTION = re.compile(INSTITUTION_NAME)
-_DESCRIBED = re.compile(rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?(?:\s{ADJECTIVE}){{0,2}}\s(?P<name>{ORG})")
+# After a descriptor a name may start with a grammar word: "le collectif Nous Toutes".
+_DESCRIBED = re.compile(
+    rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?(?:\s{ADJECTIVE}){{0,2}}\s"
+    rf"(?P<name>(?>(?:{ORG_WORD}|[{UP}][{LO}]+{END}){ORG_REST}))"
+)
 # A body written out in full, then its acronym: "le collectif contre les nuisances aériennes de
 # l’agglomération toulousaine (Ccnat)", "le service statistique du ministère … (Agreste)".
 _SPELLED_OUT = re.compile(
-    rf"(?:{DESCRIPTOR}|{INSTITUTION}|[{UP}][{LO}]+){END}[^.;:!?«»“”\"()\n]{{0,120}}?\s\((?P<name>[{UP}][{UP}{LO}&-]{{1,11}})\)"
+    rf"(?:{DESCRIPTOR}|{INSTITUTION}){END}[^.;:!?«»“”\"()\n]{{0,120}}?\s\((?P<name>[{UP}][{UP}{LO}&-]{{1,11}})\)"
 )
 _PERSON = re.compile(rf"(?:{TITLE_WORDS})?(?:{CIVILITY})?(?P<name>{PERSON})")
 _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 # One capitalised word and a noun, then punctuation: "d’après l’Assurance maladie, …".
-_WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s{LOWER_WORD}(?=\s?[,.;:)])")
+_WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
 _ACRONYM = re.compile(rf"[^.;:!?«»“”\"()\n]{{0,100}}?\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
 
@@ -150,8 +154,9 @@ _VERB_WORD = re.compile(rf"\s(?:{SAYING}|est|sont|a|ont|avait|qui|que)\s")
 
 
 def _initial_of(acronym: str, words: str) -> bool:
-    """"Legos" for "Laboratoire d’études en géophysique …": the acronym starts with a word's initial."""
-    return acronym[0] in {word[0].upper() for word in re.findall(rf"[{UP}{LO}]+", words)}
+    """"Legos" for "Laboratoire d’études en géophysique …": the acronym starts with the name's initial."""
+    first = re.search(rf"[{UP}]", words)
+    return bool(first) and first.group() == acronym[0]
 
 
 def _is_verb_between(text: str, start: int, end: int) -> bool:

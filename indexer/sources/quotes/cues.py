@@ -27,9 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from indexer.sources.quotes.lexicon import ADVERB, AUXILIARY, INVERSION_ONLY, NEEDS_CLAUSE, SAYING, STUDY, STUDY_CAP
+from indexer.sources.quotes.lexicon import (
+    ADVERB, AUXILIARY, CLITICS, INVERSION_ONLY, NEEDS_CLAUSE, SAYING, STUDY, STUDY_CAP, WORK_ALONE,
+)
 from indexer.sources.quotes.names import (
-    APOS, CONNECTOR, LO, LOWER_WORD, ORG, ROLE, UP, cleaned, is_name, is_person, read_slot,
+    APOS, CONNECTOR, LO, LOWER_WORD, ORG, PERSON, ROLE, UP, cleaned, is_name, is_person, read_slot,
 )
 
 A = f"[{APOS}]"
@@ -61,7 +63,7 @@ def mentions(text: str) -> Iterator[Mention]:
 
 _TIME_WORDS = re.compile(
     r"(?:\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd[’']hui|encore|aussi|également"
-    r"|alors|enfin|pourtant|ainsi|déjà|toutefois|d[’']ailleurs|soir|matin|après-midi|dernier))*"
+    r"|alors|enfin|pourtant|ainsi|déjà|toutefois|d[’']ailleurs|soir|matin|après-midi|dernier|pas|plus|guère))*"
 )
 # "les relevés hebdomadaires du", "le baromètre annuel du", "une étude de": a work, then its maker.
 _WORK_THEN_MAKER = re.compile(
@@ -73,7 +75,7 @@ _APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?<!près )(?<!proche )(?:de la|de l{
 _APPOSITION = re.compile(rf",\s(?P<text>[^,;:.!?«»“”\"\n]{{2,160}})")
 # Roles whose complement is a place, not an organisation: "maire d’Orléans", "préfète de la Gironde".
 PLACE_ROLES = re.compile(
-    r"(?:maire|préfète?|député?e?|sénat(?:eur|rice)|élue?|habitante?|originaire|procureure?|évêque|rect(?:eur|rice)"
+    r"(?<![a-zéèêàâîôûç-])(?:maire|préfète?|député?e?|sénat(?:eur|rice)|élue?|habitante?|originaire|procureure?|évêque|rect(?:eur|rice)"
     r"|consul|conseill[eè]re? municipale?|natif|native)\s$"
 )
 _PARENTHESIS_AFTER = re.compile(r"\s?\((?P<inside>[^()\n]{2,80})\)")
@@ -175,14 +177,19 @@ def _according_to(text: str) -> Iterator[Mention]:
         yield from _emit(_cited_at(text, match.end()))
 
 
-VERB = re.compile(rf"{NOT_AFTER}(?:(?:{AUXILIARY})?(?:{ADVERB}\s+)?(?:nous\s)?)(?P<verb>{SAYING}){NOT_BEFORE}")
-_INVERSION_BEFORE = re.compile(rf"(?:[»”\"]\s*,?|,|\bcomme\s+(?:le|la|l{A}|les)|\bque\s+(?:ne\s|n{A})?)\s*$")
+VERB = re.compile(rf"{NOT_AFTER}(?:{CLITICS}(?:{AUXILIARY})?(?:{ADVERB}\s+)?)(?P<verb>{SAYING}){NOT_BEFORE}")
+_INVERSION_BEFORE = re.compile(rf"(?:[»”\"]\s*,?|,|\bcomme(?:\s+(?:le|la|l{A}|les))?|\bque\s+(?:ne\s|n{A})?)\s*$")
 _INVERSION_ONLY = re.compile(INVERSION_ONLY)
+_PARTICIPLE = re.compile(r"(?:é|ée|és|ées)$")
+# "a lâché le Normand", "a lancé le Français": a player named by where they come from.
+_DEMONYM = re.compile(rf"(?:le|la|l{A})\s?[{UP}][{LO}]+(?:ais|aise|ois|oise|and|ande|ien|ienne|ain|aine|ène|an|ane)[\s,.;]")
 _NEEDS_CLAUSE = re.compile(NEEDS_CLAUSE)
 _CLAUSE_AFTER = re.compile(rf"\s*(?:que|qu{A}|:|«|“|\")")
 _CLAUSE_EDGE = re.compile(r"[.!?…;:«»“”\"\n]")
 _LEADING_CONJUNCTION = re.compile(r"\s*(?:(?:Et|Mais|Puis|Or|et|mais|puis)\s+)?")
-_SUBJECT_STARTS = re.compile(rf",\s+|\s(?:et|mais|puis|alors que|tandis que|quand|car)\s+|^\s*(?:Et|Mais|Puis|Or)\s+")
+_SUBJECT_STARTS = re.compile(
+    rf",\s+|\s(?:et|mais|puis|alors que|tandis que|quand|car|que)\s+|\squ{A}|^\s*(?:Et|Mais|Puis|Or)\s+"
+)
 
 
 def _sayings(text: str) -> Iterator[Mention]:
@@ -191,13 +198,16 @@ def _sayings(text: str) -> Iterator[Mention]:
         start, end = match.start(), match.end()
         if _INVERSION_BEFORE.search(text, max(0, start - 14), start):
             after = _TIME_WORDS.match(text, end).end()
-            cited = list(_cited_at(text, after + (text[after:after + 1] == " ")))
+            after += text[after:after + 1] == " "
+            cited = [] if _DEMONYM.match(text, after) else list(_cited_at(text, after))
             if cited:
                 yield from _emit(cited)
                 yield from _where_said(text, max(stop for *_, stop in cited))
                 continue
-        if _INVERSION_ONLY.match(match.group("verb")):
-            continue
+        if _INVERSION_ONLY.match(match.group("verb")) or (
+            match.start("verb") == start and _PARTICIPLE.search(match.group("verb"))
+        ):
+            continue  # "Économie estimée : …" is no one speaking
         if _NEEDS_CLAUSE.match(match.group("verb")) and not _CLAUSE_AFTER.match(text, end):
             continue
         speakers = list(_speaker_before(text, start))
@@ -236,6 +246,10 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
         for pos, name, kind, stop in _cited_at(text, start, sentence_start):
             between = _BEFORE_COLON if colon else _BEFORE_VERB
             if between.fullmatch(text, stop, end):
+                named = _PERSON_APPOSITION.fullmatch(text, stop, end)
+                if named and kind == "org" and is_person(named.group("person")):
+                    yield named.start("person"), named.group("person")  # "la Défenseure des droits, Claire Hédon,"
+                    return
                 yield pos, name
                 if kind == "person":
                     yield from _emit(_organisation_of(text, stop))
@@ -249,6 +263,7 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
 _BEFORE_VERB = re.compile(
     r"(?:\s?\([^()]{1,60}\))?(?:\s(?:lui|elle|eux|elles)-mêmes?)?(?:\s*,\s[^«»“”\",;:.]{1,120},)?,?\s*"
 )
+_PERSON_APPOSITION = re.compile(rf",\s(?P<person>{PERSON}),?\s*")
 _BEFORE_COLON = re.compile(
     rf"(?:\s?\([^()]{{1,60}}\))?(?:\s*,\s(?:(?!{SAYING}{NOT_BEFORE})[^«»“”\";:.]){{1,160}})?\s*"
 )
@@ -274,7 +289,7 @@ def _quoted_speakers(text: str) -> Iterator[Mention]:
 
 
 WORK = re.compile(
-    rf"{NOT_AFTER}(?P<work>{STUDY}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
+    rf"{NOT_AFTER}(?P<work>{WORK_ALONE}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
     rf"(?:\s{LOWER_WORD}){{0,3}}(?:\s{PREP}\s?|\s(?=[{UP}]))"
 )
 _COMMISSIONED = re.compile(
@@ -294,8 +309,8 @@ def _works(text: str) -> Iterator[Mention]:
 
 
 OUTLET = re.compile(
-    rf"{NOT_AFTER}(?:(?:(?:interrog|interview|contact|cit|publi|rapport|r[ée]v[ée]l|relay|pilot|réalis|coordonn|command"
-    rf"|sign|rédig)(?:é|ée|és|ées)|(?:paru|lu|joint|conduit|produit)(?:e|s|es)?)"
+    rf"{NOT_AFTER}(?:(?:(?:[Ii]nterrog|[Ii]nterview|[Cc]ontact|[Cc]it|[Pp]ubli|rapport|r[ée]v[ée]l|relay|pilot|réalis|coordonn"
+    rf"|command|sign|rédig|communiqu|glan)(?:é|ée|és|ées)|(?:paru|lu|joint|conduit|produit)(?:e|s|es)?)"
     rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s|(?:{SAYING})(?:\s+[«“][^«»“”\n]{{1,80}}[»”])?\s+par\s"
     rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
@@ -316,6 +331,10 @@ OPINION = re.compile(rf"(?:^|[.!?…]\s+|\n)Pour\s")
 INTERVIEW = re.compile(rf"(?:Entretien|Interview|Rencontre|Conversation) avec\s")
 
 
+# "PARIS (AFP) – …": the agency that filed the story.
+DATELINE = re.compile(rf"(?:^|\n)[{UP}][{UP}' -]{{1,30}}\s\((?P<agency>[{UP}][{UP}{LO}]{{1,11}})\)\s?[–—-]")
+
+
 def _opinions(text: str) -> Iterator[Mention]:
     """"Pour Éric Heyer, directeur … de l’OFCE, cette stabilité …", "Entretien avec …"."""
     for match in OPINION.finditer(text):
@@ -324,9 +343,12 @@ def _opinions(text: str) -> Iterator[Mention]:
             yield from _emit(cited)
     for match in INTERVIEW.finditer(text):
         yield from _emit(_cited_at(text, match.end()))
+    for match in DATELINE.finditer(text):
+        yield match.start("agency"), match.group("agency")
 
 
 PARENTHESIS = re.compile(r"\((?P<inside>[^()\n]{1,120})\)")
+CONNECTOR_WORDS = {"de", "du", "des", "d’", "d'", "la", "le", "les", "l’", "l'", "et", "en", "à", "of", "the", "for", "and"}
 _STUDY_LED = re.compile(rf"^(?:{STUDY_CAP}|{STUDY})\b", re.I)
 
 
@@ -347,6 +369,8 @@ def _parentheses(text: str) -> Iterator[Mention]:
         ends_clause = not after.strip() or after.lstrip()[:1] in ".;,:!?"
         attributing = before[-1:] in "»”\"" or bool(re.search(rf"[{LO}%]$", before))
         if not (ends_clause and attributing):
+            continue
+        if re.search(r"\d", inside) or any(w[0].islower() and w not in CONNECTOR_WORDS for w in inside.replace(",", " ").split()):
             continue
         parts = [cleaned(part) for part in re.split(r",\s*", inside)]
         if len(parts) == 1 and len(parts[0].split()) >= 2 and is_name(parts[0]):

@@ -20,7 +20,7 @@ _ER = (
     "mart[eéè]l not observ plaid précis rappel+ regrett rel[eéè]v résum r[ée]v[eéè]l soulign temp[ée]r temp[eéè]r "
     "nuanc tranch ajout analys comment racont témoign salu réclam recommand alert accus protest critiqu "
     "déplor contest rétorqu avou ironis justifi chiffr calcul recens dénombr évalu pronostiqu interpell "
-    "exhort point signal partag conseill mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
+    "exhort point signal partag conseill demand mesur montr mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
     "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eéè]t notifi"
 )
 _ER_ENDINGS = r"(?:e|es|ent|é|ée|és|ées|ait|aient)"
@@ -29,7 +29,7 @@ _IRREGULAR = (
     r"|reconnu|reconnaissait|reconnaissent|prévient|prévenu|prévenait|préviennent|soutient|soutenu"
     r"|soutenait|soutiennent|répond|répondu|répondait|répondent|défend|défendu|défendait|défendent"
     r"|avertit|averti|avertissait|réagit|réagi|poursuit|poursuivi|admet|admis|dément|démenti|prédit"
-    r"|maintient|maintenu|promet|promis|sourit|souri|renchérit|renchéri|prévoit|prévu|prévoyait|prévoient"
+    r"|maintient|maintenu|promet|promis|sourit|souri|renchérit|renchéri|prévenus|prévenue|prévenues"
     r"|parle|parlé|parlait|nous livre|nous explique|nous confie|nous dit|fait savoir|fait valoir"
     r"|met en garde|mis en garde|mettent en garde|cite|cité"
 )
@@ -49,10 +49,12 @@ SAYING = rf"(?:{_PRONOMINAL}|{_IRREGULAR}|{_INFINITIVE}|{_forms(_ER, _ER_ENDINGS
 INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|sourit|souri|rel[eéè]v|point|avanc|promet|promis|cite|cité|partag)"
 # Verbs that mean saying, with their speaker before them, only when what is said follows as a
 # clause or a quote: "X ajoute que …", not "la SNCF ajoute des TER".
-NEEDS_CLAUSE = r"(?:ajout|not|signal|point)"
+NEEDS_CLAUSE = r"(?:ajout|not|signal|point|montr|mesur)"
 
+# Clitics before a verb: "m’a dit", "me l’a dit", "en avait dénombré", "l’Insee le mesure".
+CLITICS = r"(?:(?:me|te|nous|vous|lui|leur|se|en|y|le|la|les)\s|[mtls][’']){0,2}"
 AUXILIARY = (
-    r"(?:(?:m[’']|nous\s|lui\s|leur\s|t[’']|vous\s|l[’']|les\s)?(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
+    r"(?:(?:a|ont|avait|avaient|aurait|auraient|avaient)\s+"
     r"(?:(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|lui-même|elle-même|bien|alors)\s+)?)"
 )
 ADVERB = r"(?:aussi|encore|également|ainsi|déjà|enfin|pourtant|notamment|d[’']ailleurs|alors|toutefois|cependant|lui|elle)"
@@ -63,9 +65,17 @@ STUDY = (
     r"(?:[ée]tudes?|enqu[êe]tes?|rapports?|analyses?|sondages?|barom[èe]tres?|notes?|bilans?|bulletins?"
     r"|avis|relev[ée]s|donn[ée]es|chiffres|statistiques|comptes|inventaires?|d[ée]lib[ée]rations?"
     r"|communiqu[ée]s?|essais? cliniques?|notices?|mod[ée]lisations?|comparatifs?|classements?|recensements?"
-    r"|estimations?|calculs|projections|pr[ée]visions|d[ée]comptes?|simulations?"
+    r"|estimations?|calculs?|projections|pr[ée]visions|d[ée]comptes?|simulations?"
     r"|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmar[èe]s"
     r"|infographies?|cartographies?|revues? de presse)"
+)
+# A work on its own ("une étude de l’Ifop"): not the words that in technical prose name data
+# ("les données de LibreOffice", "les statistiques de Git").
+WORK_ALONE = (
+    r"(?:[ée]tudes?|enqu[êe]tes?|rapports?|analyses?|sondages?|barom[èe]tres?|notes?|bilans?|bulletins?|avis"
+    r"|chiffres|inventaires?|d[ée]lib[ée]rations?|communiqu[ée]s?|essais? cliniques?|notices?|mod[ée]lisations?"
+    r"|comparatifs?|classements?|recensements?|estimations?|calculs?|projections|pr[ée]visions|simulations?"
+    r"|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmar[èe]s)"
 )
 STUDY_CAP = r"(?:[ÉE]tude|Enqu[êe]te|Rapport|Analyse|Sondage|Barom[èe]tre|Note|Bilan|Source|Sources|Chiffres|Donn[ée]es)"
 

@@ -36,7 +36,8 @@ STOP_WORDS = (
     "A À Au Aux Alors Avec Bref Car Ce Cela Ces Cet Cette Ceci Cf Comme Dans De Des Donc Du Elle Elles En "
     "Enfin Ensuite Entre Et Il Ils Je Jusqu La Le Les Leur Leurs Lui Ma Mais Mes Moins Mon Ni Nos Notre Nous On "
     "Or Où Par Pour Plus Puis Quand Que Qu Quel Quelle Quels Quelles Qui Sa Sans Selon Ses Si Son Sur Ta Te "
-    "Tes Toi Ton Toute Toutes Tous Tout Tu Un Une Vos Votre Vous Voir Voici Voilà Y Oui Non"
+    "Tes Toi Ton Toute Toutes Tous Tout Tu Un Une Vos Votre Vous Voir Voici Voilà Y Oui Non Avant Après Depuis "
+    "Pendant Lors Dès Malgré Chez Contre Vers Sous Parmi Durant Hier Aujourd Ici Là Pas Peu Rien"
 ).split()
 STOP = "(?:" + "|".join(STOP_WORDS) + rf")(?![{LO}{UP}-])"
 
@@ -54,8 +55,7 @@ FUNCTION_WORDS = (
     "cette ces mon ma mes notre nos votre vos il elle ils elles on nous vous se s ne n pas plus est sont a ont "
     "été être avait avaient sera seront y lui eux dans sur par pour avec sans sous entre vers chez depuis "
     "lors selon après avant comme mais donc car si ni tout tous toute toutes même aussi très bien déjà "
-    "lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août "
-    "septembre octobre novembre décembre hier demain matin soir jour jours semaine semaines mois année "
+    "hier demain matin soir jour jours semaine semaines mois année "
     "années an ans dernier dernière derniers dernières prochain prochaine fois"
 ).split()
 PARTICIPLES = (
@@ -75,7 +75,7 @@ ADJECTIVE = (
     r"(?:al|ale|ales|aux|ais|aise|aises|ique|iques|ien|ienne|iens|iennes|el|elle|els|elles|aire|aires"
     r"|if|ive|ifs|ives|ain|aine|ains|aines|é|ée|és|ées|eur|eure|eurs|in|ine|ins|ines|ant|ante|ants|antes"
     r"|éen|éenne|éens|éennes|able|ables|ible|ibles|oire|oires|ier|ière|iers|ières"
-    rf"|ent|ente|ents|entes|mixte|mixtes|unie|unies|uni|unis){END}"
+    rf"|ente|entes|mixte|mixtes|unie|unies|uni|unis){END}"
 )
 CONNECTOR = (
     rf"(?:de la|de l{A}|des|du|de|d{A}|et de la|et de l{A}|et des|et du|et de|et d{A}|pour la|pour le"
@@ -145,7 +145,8 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     acronym = _ACRONYM.match(text, end, stop)
     if acronym and kind == "org" and _initial_of(acronym.group(1), text[at:acronym.start(1)]) and not _is_verb_between(text, end, acronym.start(1)):
         return acronym.group(1), acronym.end(), kind
-    if article and article.group()[0].isupper() and not sentence_start and kind == "org" and name == text[at:end]:
+    capital = article and article.group()[0].isupper() and article.group().split()[0] in ("Le", "La", "Les", "L’", "L'")
+    if capital and (not sentence_start or article.group().startswith("Les")) and kind == "org" and name == text[at:end]:
         name = article.group() + name
     return cleaned(name), end, kind
 
@@ -207,11 +208,11 @@ def is_name(name: str) -> bool:
     if len(name) < 2 or len(name) > 80 or re.search(r"[?!%^\[\]{}<>=/\\|_@#$*~]|\+\s|\s\+|\d{3}", name):
         return False
     words = re.findall(rf"[\w{APOS}&.+-]+", name)
-    if not 1 <= len(words) <= 9 or source_key(name) in NOT_SOURCES:
+    if not 1 <= len(words) <= 12 or source_key(name) in NOT_SOURCES:
         return False
     if not (words[0][0].isupper() or re.match(rf"{INSTITUTION}{END}", name) or re.match(ORG_WORD, name)):
         return False
-    return any(word[0].isupper() for word in words)
+    return any(word[0].isupper() for word in re.findall(r"[\w&.+-]+", name))
 
 
 def is_person(name: str) -> bool:

@@ -115,19 +115,30 @@ BEFORE = 60  # characters of a link's sentence, before it, that may say what it 
 
 
 def _words_before(element) -> str:
-    """The words of its sentence just before a link's anchor."""
-    block = element.getparent()
-    while block is not None and block.tag not in BLOCKS:
-        block = block.getparent()
-    if block is None:
-        return ""
-    text = _text(block)
-    anchor = _text(element)
-    at = text.find(anchor) if anchor else -1
-    if at < 0:
-        return ""
-    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
-    return text[max(start, at - BEFORE):at]
+    """The words of its sentence just before a link's anchor, read backwards from the link over
+    its previous siblings and up to its block: a few dozen characters, whatever the block's size."""
+    pieces: list[str] = []
+    size = 0
+    node = element
+    while node is not None and size < BEFORE:
+        previous = node.getprevious()
+        if previous is not None:
+            for piece in (previous.tail or "", _text(previous)[-BEFORE:]):
+                pieces.append(piece)
+                size += len(piece)
+            node = previous
+            continue
+        parent = node.getparent()
+        if parent is None:
+            break
+        pieces.append(parent.text or "")
+        size += len(parent.text or "")
+        if parent.tag in BLOCKS:
+            break
+        node = parent
+    before = "".join(reversed(pieces))[-2 * BEFORE:]
+    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
+    return before[sentence_start:][-BEFORE:]
 
 
 def _text(element) -> str:

@@ -330,10 +330,11 @@ def _works(text: str) -> Iterator[Mention]:
 
 _OUTLET_VERBS = by_first_letter(
     "interrog interview contact cit publi rapport révél revél relay pilot réalis coordonn command sign rédig "
-    "communiqu glan".split()
+    "communiqu glan expliqu document expos".split()
 )
 OUTLET = re.compile(
-    rf"{BEFORE_WORD}(?:(?:(?:{_OUTLET_VERBS}|Interrog|Interview|Cit|Publi)(?:é|ée|és|ées)|(?:paru|lu|joint|conduit|produit)(?:e|s|es)?)"
+    rf"{BEFORE_WORD}(?:(?:(?:{_OUTLET_VERBS}|Interrog|Interview|Cit|Publi)(?:é|ée|és|ées)"
+    rf"|(?:paru|lu|joint|conduit|produit|décrit|défini)(?:e|s|es)?)"
     rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s"
     rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"

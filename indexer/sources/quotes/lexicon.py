@@ -31,7 +31,7 @@ def _forms(stems: str, endings: str) -> str:
 _ER = (
     "affirm annonc assur confirm constat déclar dénonc détaill estim expliqu indiqu insist jug juge "
     "mart[eéè]l not observ plaid précis rappel+ regrett rel[eéè]v résum r[ée]v[eéè]l soulign temp[ée]r temp[eéè]r "
-    "nuanc tranch ajout analys comment racont témoign salu réclam recommand alert accus protest critiqu "
+    "nuanc tranch ajout analys comment racont rapport témoign salu réclam recommand alert accus protest critiqu "
     "déplor contest rétorqu avou ironis justifi chiffr calcul recens dénombr évalu pronostiqu interpell "
     "exhort point signal partag conseill demand mesur montr mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
     "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eéè]t notifi"
@@ -89,6 +89,7 @@ WORK_ALONE = by_first_letter((
     "|avis|chiffres|inventaires?|délibérations?|deliberations?|communiqués?|communiques?|essais? cliniques?|notices?"
     "|modélisations?|comparatifs?|classements?|recensements?|estimations?|calculs?|projections|prévisions?"
     "|simulations?|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmarès"
+    "|phrases?|formules?|citations?|propos|déclarations?|paroles"
 ).split("|"))
 STUDY_CAP = r"(?:[ÉE]tude|Enqu[êe]te|Rapport|Analyse|Sondage|Barom[èe]tre|Note|Bilan|Source|Sources|Chiffres|Donn[ée]es)"
 

@@ -56,7 +56,9 @@ FUNCTION_WORDS = (
     "été être avait avaient sera seront y lui eux dans sur par pour avec sans sous entre vers chez depuis "
     "lors selon après avant comme mais donc car si ni tout tous toute toutes même aussi très bien déjà "
     "hier demain matin soir jour jours semaine semaines mois année "
-    "années an ans dernier dernière derniers dernières prochain prochaine fois"
+    "années an ans dernier dernière derniers dernières prochain prochaine fois toujours jamais encore souvent "
+    "parfois ici là alors ensuite enfin surtout notamment également ainsi seulement vraiment mieux trop tant "
+    "beaucoup peu aujourd hui plutôt"
 ).split()
 PARTICIPLES = (
     r"(?:publi|réalis|men|command|financ|lanc|cré|fond|bas|install|implant|situ|rattach|charg|présid|dirig|cot"
@@ -117,6 +119,7 @@ _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 # One capitalised word and a noun, then punctuation: "d’après l’Assurance maladie, …".
 _WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
+_NUMBERED = re.compile(r"\s\d+(?:\.\d+)+|\s\d+\b(?![ ,]\d)")
 _ACRONYM = re.compile(rf"[^.;:!?«»“”\"()\n]{{0,100}}?\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
 
 
@@ -142,6 +145,8 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     if best is None:
         return None
     end, name, kind = best
+    if " " not in name and _NUMBERED.match(text, end):
+        return None  # "Section 4.3", "Tableau 11.2": a part of a document, not who wrote it
     acronym = _ACRONYM.match(text, end, stop)
     if acronym and kind == "org" and _initial_of(acronym.group(1), text[at:acronym.start(1)]) and not _is_verb_between(text, end, acronym.start(1)):
         return acronym.group(1), acronym.end(), kind
@@ -212,7 +217,7 @@ def is_name(name: str) -> bool:
         return False
     if not (words[0][0].isupper() or re.match(rf"{INSTITUTION}{END}", name) or re.match(ORG_WORD, name)):
         return False
-    return any(word[0].isupper() for word in re.findall(r"[\w&.+-]+", name))
+    return any(character.isupper() for character in name)
 
 
 def is_person(name: str) -> bool:

@@ -178,7 +178,17 @@ ACCORDING_TO = re.compile(
 def _according_to(text: str) -> Iterator[Mention]:
     """"Selon l’Insee", "d’après les relevés du ministère …", "Selon Guillaume Poitrinal, président …"."""
     for match in ACCORDING_TO.finditer(text):
-        yield from _emit(_cited_at(text, match.end()))
+        cited = list(_cited_at(text, match.end()))
+        if not cited:  # "selon l’introduction à l’i18n de Tomohiro KUBOTA": a person's words
+            words = _WORDS_OF.match(text, match.end(), min(len(text), match.end() + 80))
+            if words:
+                cited = [c for c in _cited_at(text, words.end()) if c[2] == "person"]
+        yield from _emit(cited)
+
+
+_WORDS_OF = re.compile(
+    rf"(?:le |la |les |l{A}|un |une )(?:[^\s,;:.!?«»()]+\s){{0,4}}?(?:de la |de l{A}|des |du |de |d{A})(?=[{UP}])"
+)
 
 
 VERB = re.compile(rf"{BEFORE_WORD}(?P<verb>{SAYING}){NOT_BEFORE}")
@@ -283,8 +293,11 @@ _BEFORE_VERB = re.compile(
     r"(?:\s?\([^()]{1,60}\))?(?:\s(?:lui|elle|eux|elles)-mêmes?)?(?:\s*,\s[^«»“”\",;:.]{1,120},)?,?\s*"
 )
 _PERSON_APPOSITION = re.compile(rf",\s(?P<person>{PERSON}),?\s*")
+# A verb of saying in the apposition means another speaker, unless its subject is the writer
+# ("Pierre Garnier, …, m’a donné un conseil que je répète à tout le monde : « … »").
 _BEFORE_COLON = re.compile(
-    rf"(?:\s?\([^()]{{1,60}}\))?(?:\s*,\s(?:(?!{SAYING}{NOT_BEFORE})[^«»“”\";:.]){{1,160}})?\s*"
+    rf"(?:\s?\([^()]{{1,60}}\))?(?:\s*,\s(?:(?:je|j{A}|on|nous|tu|vous)\s?(?:{CLITICS}){SAYING}{NOT_BEFORE}"
+    rf"|(?!{SAYING}{NOT_BEFORE})[^«»“”\";:.]){{1,160}})?\s*"
 )
 
 

@@ -31,7 +31,7 @@ def _forms(stems: str, endings: str) -> str:
 _ER = (
     "affirm annonc assur confirm constat déclar dénonc détaill estim expliqu indiqu insist jug juge "
     "mart[eéè]l not observ plaid précis rappel+ regrett rel[eéè]v résum r[ée]v[eéè]l soulign temp[ée]r temp[eéè]r "
-    "nuanc tranch ajout analys comment racont rapport témoign salu réclam recommand alert accus protest critiqu "
+    "nuanc tranch ajout analys comment racont rapport exig impos stipul témoign salu réclam recommand alert accus protest critiqu "
     "déplor contest rétorqu avou ironis justifi chiffr calcul recens dénombr évalu pronostiqu interpell "
     "exhort point signal partag conseill demand mesur montr mentionn invoqu argument certifi tabl anticip confi précis rassur avanc martel "
     "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eéè]t notifi"
@@ -44,7 +44,7 @@ _IRREGULAR = by_first_letter((
     r"|avertit|averti|avertissait|réagit|réagi|poursuit|poursuivi|admet|admis|dément|démenti|prédit"
     r"|maintient|maintenu|promet|promis|sourit|souri|renchérit|renchéri|prévenus|prévenue|prévenues"
     r"|parle|parlé|parlait|nous livre|nous explique|nous confie|nous dit|fait savoir|fait valoir"
-    r"|met en garde|mis en garde|mettent en garde|cite|cité"
+    r"|met en garde|mis en garde|mettent en garde|cite|cité|prévoit|prévoient|prévoyait|prévu|veut|voulait"
 ).split("|"))
 _PRONOMINAL = (
     r"(?:s[’']|se\s)(?:est\s|sont\s)?(?:félicit|enthousiasm|agac|inqui[eéè]t|alarm|indign|désol|étonn"
@@ -59,7 +59,11 @@ SAYING = rf"(?:{_PRONOMINAL}|{_IRREGULAR}|{_INFINITIVE}|{_forms(_ER, _ER_ENDINGS
 
 # Verbs that say something only when their speaker follows them (after a quote or a comma):
 # "Le loto rapporte 30 millions", "Free lance une box", "le parc poursuit son expansion".
-INVERSION_ONLY = r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|sourit|souri|rel[eéè]v|point|avanc|promet|promis|cite|cité|partag)"
+# "comme l’exige la Charte Debian", "comme le prévoit la loi": a norm says so only in that order.
+INVERSION_ONLY = (
+    r"(?:lanc|lanç|lâch|souffl|savour|gliss|poursui|rapport|pest|sourit|souri|rel[eéè]v|point|avanc|promet|promis"
+    r"|cite|cité|partag|exig|impos|stipul|prévoi|prévu|veut|voulait)"
+)
 # Verbs that mean saying, with their speaker before them, only when what is said follows as a
 # clause or a quote: "X ajoute que …", not "la SNCF ajoute des TER".
 NEEDS_CLAUSE = r"(?:ajout|not|signal|point|montr|mesur)"

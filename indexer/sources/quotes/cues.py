@@ -76,7 +76,7 @@ _WORK_THEN_MAKER = re.compile(
     rf"(?:\s{PREP}\s?|\s(?=[{UP}]))"
 )
 _APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?<!près )(?<!proche )(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?")
-_APPOSITION = re.compile(rf",\s(?P<text>[^,;:.!?«»“”\"\n]{{2,160}})")
+_APPOSITION = re.compile(rf",\s(?P<text>(?:[^,;:.!?«»“”\"\n]|\.(?=\w)){{2,160}})")
 # Roles whose complement is a place, not an organisation: "maire d’Orléans", "préfète de la Gironde".
 PLACE_ROLES = re.compile(
     r"(?<![a-zéèêàâîôûç-])(?:maire|préfète?|député?e?|sénat(?:eur|rice)|élue?|habitante?|originaire|procureure?|évêque|rect(?:eur|rice)"
@@ -102,12 +102,12 @@ def _cited_at(text: str, pos: int, sentence_start: bool = False) -> Iterator[tup
     name, end, kind = slot
     if kind == "person" and not is_person(name):
         kind = "org"
-    if not is_name(name) or (kind == "org" and name.casefold() in PLATFORM_NAMES):
-        return
+    if not is_name(name) or (kind == "org" and name.casefold() in PLATFORM_NAMES) or re.match(ROLE, name):
+        return  # "Le PDG de la société a parlé": a role, not a name
     yield pos, name, kind, end
     if kind == "person":
         yield from _organisation_of(text, end)
-    yield from _work_in_parenthesis(text, end)
+    yield from _work_in_parenthesis(text, end, acronyms=kind == "person")
     also = _AND.match(text, end, min(len(text), end + 8)) if kind == "org" else None
     if also:
         slot = read_slot(text, also.end())
@@ -153,12 +153,13 @@ def _prep_length(text: str, start: int) -> int:
     return len(match.group()) if match else 0
 
 
-def _work_in_parenthesis(text: str, end: int) -> Iterator[tuple[int, str, str, int]]:
-    """"affirme Joël de Rosnay (Surfer la Vie)", "une analyse de Google (The Customer Journey …)"."""
+def _work_in_parenthesis(text: str, end: int, acronyms: bool) -> Iterator[tuple[int, str, str, int]]:
+    """"affirme Joël de Rosnay (Surfer la Vie)", "Louis Richardson (IBM) : …", "une analyse de Google
+    (The Customer Journey …)"; after an organisation an acronym is its own ("la HAS (HAS)")."""
     parenthesis = _PARENTHESIS_AFTER.match(text, end, min(len(text), end + 90))
     if parenthesis:
         name = cleaned(parenthesis.group("inside"))
-        if is_name(name) and len(name.split()) <= 7 and not re.fullmatch(rf"[{UP}]{{2,}}", name):
+        if is_name(name) and len(name.split()) <= 7 and (acronyms or not re.fullmatch(rf"[{UP}]{{2,}}", name)):
             yield parenthesis.start("inside"), name, "work", parenthesis.end()
 
 
@@ -204,7 +205,7 @@ _PARTICIPLE = re.compile(r"(?:é|ée|és|ées)$")
 _DEMONYM = re.compile(rf"(?:le|la|l{A})\s?[{UP}][{LO}]+(?:ais|aise|ois|oise|and|ande|ien|ienne|ain|aine|ène|an|ane)[\s,.;]")
 _NEEDS_CLAUSE = re.compile(NEEDS_CLAUSE)
 _CLAUSE_AFTER = re.compile(rf"\s*(?:que|qu{A}|:|«|“|\")")
-_CLAUSE_EDGE = re.compile(r"[.!?…;:«»“”\"\n]")
+_CLAUSE_EDGE = re.compile(r"[.!?…](?=\s)|[;:«»“”\"\n]")
 _LEADING_CONJUNCTION = re.compile(r"\s*(?:(?:Et|Mais|Puis|Or|et|mais|puis)\s+)?")
 _SUBJECT_STARTS = re.compile(
     rf",\s+|\s(?:et|mais|puis|alors que|tandis que|quand|car|que)\s+|\squ{A}|^\s*(?:Et|Mais|Puis|Or)\s+"
@@ -279,9 +280,12 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
                 if named and kind == "org" and is_person(named.group("person")):
                     yield named.start("person"), named.group("person")  # "la Défenseure des droits, Claire Hédon,"
                     return
+                if colon and kind == "org" and re.search(rf"\s[{LO}]", name):
+                    return  # "Première réalité : « rien »" is a heading, not an organisation speaking
                 yield pos, name
                 if kind == "person":
                     yield from _emit(_organisation_of(text, stop))
+                    yield from _emit(_work_in_parenthesis(text, stop, acronyms=True))
                 return
             break
 
@@ -290,14 +294,14 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
 # between commas ("Christophe Robert, son délégué général, estime"); before a colon the
 # apposition needs no closing comma ("Philippe Houzé, Président des Galeries Lafayette : « … »").
 _BEFORE_VERB = re.compile(
-    r"(?:\s?\([^()]{1,60}\))?(?:\s(?:lui|elle|eux|elles)-mêmes?)?(?:\s*,\s[^«»“”\",;:.]{1,120},)?,?\s*"
+    r"(?:\s?\([^()]{1,60}\))?(?:\s(?:lui|elle|eux|elles)-mêmes?)?(?:\s*,\s(?:[^«»“”\",;:.]|\.(?=\w)){1,120},)?,?\s*"
 )
 _PERSON_APPOSITION = re.compile(rf",\s(?P<person>{PERSON}),?\s*")
 # A verb of saying in the apposition means another speaker, unless its subject is the writer
 # ("Pierre Garnier, …, m’a donné un conseil que je répète à tout le monde : « … »").
 _BEFORE_COLON = re.compile(
     rf"(?:\s?\([^()]{{1,60}}\))?(?:\s*,\s(?:(?:je|j{A}|on|nous|tu|vous)\s?(?:{CLITICS}){SAYING}{NOT_BEFORE}"
-    rf"|(?!{SAYING}{NOT_BEFORE})[^«»“”\";:.]){{1,160}})?\s*"
+    rf"|(?!{SAYING}{NOT_BEFORE})(?:[^«»“”\";:.]|\.(?=\w))){{1,160}})?\s*"
 )
 
 

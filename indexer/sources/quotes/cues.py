@@ -77,6 +77,7 @@ _WORK_THEN_MAKER = re.compile(
 )
 _APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?<!près )(?<!proche )(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?")
 _APPOSITION = re.compile(rf",\s(?P<text>(?:[^,;:.!?«»“”\"\n]|\.(?=\w)){{2,160}})")
+_WITHIN = re.compile(rf"\s(?:à la|à l{A}|au|aux|chez)\s?(?=[{UP}])")
 # Roles whose complement is a place, not an organisation: "maire d’Orléans", "préfète de la Gironde".
 PLACE_ROLES = re.compile(
     r"(?<![a-zéèêàâîôûç-])(?:maire|préfète?|député?e?|sénat(?:eur|rice)|élue?|habitante?|originaire|procureure?|évêque|rect(?:eur|rice)"
@@ -143,6 +144,10 @@ def _organisation_of(text: str, end: int) -> Iterator[tuple[int, str, str, int]]
             if text[start - 5:start].rstrip().lower()[-4:] in ("à la", " à l’", " à l'") and lone:
                 continue  # "commissaire à la Concurrence": a portfolio, not a body
             if is_name(name) and name.casefold() not in PLATFORM_NAMES:
+                inside = _WITHIN.match(text, stop, segment_end)  # "DG des Ressources humaines à la SNCF"
+                outer = read_slot(text, inside.end()) if inside else None
+                if outer and outer[1] <= segment_end + 1 and is_name(outer[0]):
+                    start, name, stop = inside.end(), outer[0], outer[1]
                 yield start, name, "org", stop
                 return
 

@@ -221,15 +221,22 @@ def _sayings(text: str) -> Iterator[Mention]:
     """A verb of saying and its speaker, after it (inversion) or before it (subject)."""
     for match in VERB.finditer(text):
         verb_start, end = match.start("verb"), match.end()
-        prefix = _VERB_PREFIX.search(text, max(0, verb_start - 40), verb_start)
-        start = prefix.start() if prefix else verb_start
+        if not _CAPITAL.search(text, max(0, verb_start - 200), end + 80):
+            continue  # nobody named around: "affirme affirme …" costs one search per verb
+        start = verb_start
+        if _previous_word(text, verb_start) in _PREFIX_WORDS:  # a cheap look first: most verbs stand alone
+            prefix = _VERB_PREFIX.search(text, max(0, verb_start - 40), verb_start)
+            start = prefix.start() if prefix else verb_start
         said_by = _SAID_BY.match(text, end)
         if said_by:
             for pos, name, kind, _ in _cited_at(text, said_by.end()):
                 yield pos, name
                 break
             continue
-        if _INVERSION_BEFORE.search(text, max(0, start - 14), start) and _CAPITAL.search(text, end, end + 80):
+        if (text[start - 2:start].rstrip()[-1:] in ",»”\"" or _previous_word(text, start) in ("comme", "que", "ne", "n’", "n'")
+                or text[max(0, start - 12):start].rstrip().endswith(("comme le", "comme la", "comme l’", "comme l'"))) and (
+            _INVERSION_BEFORE.search(text, max(0, start - 14), start) and _CAPITAL.search(text, end, end + 80)
+        ):
             after = _TIME_WORDS.match(text, end).end()
             after += text[after:after + 1] == " "
             cited = [] if _DEMONYM.match(text, after) else list(_cited_at(text, after))
@@ -244,13 +251,30 @@ def _sayings(text: str) -> Iterator[Mention]:
         if _NEEDS_CLAUSE.match(match.group("verb")) and not _CLAUSE_AFTER.match(text, end):
             continue
         if not _CAPITAL.search(text, max(0, start - 200), start):
-            continue  # nobody is named before the verb: "affirme affirme …" costs one search
+            continue  # nobody is named before the verb
         speakers = list(_speaker_before(text, start))
         if not speakers and _RELATIVE_BEFORE.search(text, max(0, start - 12), start):
             speakers = list(_antecedent(text, _RELATIVE_BEFORE.search(text, max(0, start - 12), start).start()))
         for speaker in speakers:
             yield speaker
             yield from _where_said(text, end)
+
+
+# Words that may stand right before a verb of saying as part of it ("a", "m’a", "l’avait", "en").
+_PREFIX_WORDS = {
+    "a", "ont", "avait", "avaient", "aurait", "auraient", "aussi", "encore", "également", "ainsi", "déjà", "enfin",
+    "pourtant", "notamment", "d’ailleurs", "d'ailleurs", "alors", "toutefois", "cependant", "lui", "elle", "me",
+    "te", "nous", "vous", "leur", "se", "en", "y", "le", "la", "les", "lui-même", "elle-même", "bien",
+}
+
+
+def _previous_word(text: str, end: int) -> str:
+    """The word right before `end` (without reading back more than a few characters)."""
+    window = text[max(0, end - 16):end].rstrip()
+    word = window[window.rfind(" ") + 1:]
+    for apostrophe in "’'":  # "m’a" -> "a", "l’avait" -> "avait"
+        word = word[word.rfind(apostrophe) + 1:] if apostrophe in word[:-1] else word
+    return word
 
 
 # "le guide de démontage d’iFixit, qui précise que …": the speaker is the relative's antecedent.

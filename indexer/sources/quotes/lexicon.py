@@ -134,12 +134,15 @@ PLATFORMS = {
 # A link counts only where its anchor says it cites (a study, an article, figures) or where the
 # words right before it do; there the cue must be a citing one ("selon", "cette étude"), since
 # "données" or "résultats" before a link in technical prose gloss a term.
-LINK_CUE = (
-    r"(?i:[ée]tude|enqu[êe]te|rapport|report|sondage|barom[èe]tre|note\b|bilan|bulletin|donn[ée]es|chiffres"
-    r"|statistiques|analyse|article|publi[ée]|selon|d[’']apr[èe]s|sources?\s?:|survey|study|paper|r[ée]sultats"
-    r"|conclusions|d[ée]claration|communiqu[ée]|avis\b|r[ée]v[ée]l|interview|entretien|tribune|rapporte)"
-)
-CITING_CUE = (
-    r"(?i:[ée]tude|enqu[êe]te|rapport|report|sondage|barom[èe]tre|\bnote\b|bilan|bulletin|article|publi[ée]"
-    r"|selon|d[’']apr[èe]s|sources?\s?:|survey|study|paper|communiqu[ée]|r[ée]v[ée]l|interview|entretien|tribune)"
-)
+# Matched on lower-cased text; grouped by first letter (a link's words are read once per link).
+LINK_CUE = by_first_letter((
+    "étude|etude|enquête|enquete|rapport|report|sondage|baromètre|barometre|note|bilan|bulletin|données|donnees"
+    "|chiffres|statistiques|analyse|article|publié|publie|selon|d’après|d'après|source :|source:|sources :"
+    "|survey|study|paper|résultats|resultats|conclusions|déclaration|communiqué|avis|révél|revel|interview"
+    "|entretien|tribune|rapporte"
+).split("|"))
+CITING_CUE = by_first_letter((
+    "étude|etude|enquête|enquete|rapport|report|sondage|baromètre|barometre|note |note,|note.|bilan|bulletin"
+    "|article|publié|publie|selon|d’après|d'après|source :|source:|sources :|survey|study|paper|communiqué"
+    "|révél|revel|interview|entretien|tribune"
+).split("|"))

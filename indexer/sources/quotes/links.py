@@ -24,6 +24,10 @@ BLOCKS = {"p", "li", "td", "th", "dd", "dt", "blockquote", "div", "figcaption", 
 BARE_URL = re.compile(r"https?://[^\s<>\"'«»()\[\]]{1,300}")
 _LINK_CUE = re.compile(LINK_CUE)
 _CITING_CUE = re.compile(CITING_CUE)
+
+
+def _says_it_cites(anchor: str, before: str = "") -> bool:
+    return bool(_LINK_CUE.search(anchor.lower()) or (before and _CITING_CUE.search(before.lower())))
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 
 
@@ -51,20 +55,21 @@ def text_without_code(body) -> str | None:
 
 def markup_mentions(body, site: str = "") -> Iterator[str]:
     """`<cite>` titles, quotation origins and citing links, in document order."""
+    text, offsets = _text_and_link_offsets(body)
     for element in body.iter("cite", "blockquote", "q", "a"):
-        if any(a.tag in CODE_TAGS for a in element.iterancestors()):
-            continue
         if element.tag == "cite":
             title = " ".join(_text(element).split())
             if 0 < len(title) <= 120:
                 yield title
         elif element.tag == "a":
             url = element.get("href") or ""
-            if cites(url, _text(element), _words_before(element), site):
+            if _may_cite(url, site) and (
+                _says_it_cites(_text(element)) or _says_it_cites("", _words_before(text, offsets.get(element, 0)))
+            ):
                 yield domain(url)
         else:
             url = element.get("cite") or ""
-            if cites(url, "étude", "", site):  # a quotation's origin cites by definition
+            if _may_cite(url, site):  # a quotation's origin cites by definition
                 yield domain(url)
 
 
@@ -73,7 +78,7 @@ def bare_url_mentions(text: str, site: str = "") -> Iterator[tuple[int, str]]:
     for match in BARE_URL.finditer(text):
         start = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, match.start() - BEFORE), match.start())),
                     default=max(0, match.start() - BEFORE))
-        if cites(match.group(), "", text[start:match.start()], site):
+        if _may_cite(match.group(), site) and _says_it_cites("", text[start:match.start()]):
             yield match.start(), domain(match.group())
 
 
@@ -81,15 +86,18 @@ def cites(url: str, anchor: str, before: str, site: str = "") -> bool:
     """Whether a link cites: its anchor or the words of its sentence just before it name what it
     carries ("la note de conjoncture", "selon cette étude : https://…"); a link on a term that only
     glosses it (a Wikipedia page on "FIFO") or on a product, a page to read next, does not."""
+    return _may_cite(url, site) and _says_it_cites(anchor, before)
+
+
+def _may_cite(url: str, site: str = "") -> bool:
+    """What the address alone rules out: no host, a shortener, a platform, the site itself, a home page."""
     host = domain(url)
-    if not host or host in SHORTENERS or _on(host, PLATFORMS) or "/wp-content/" in url:
+    if not host or _on(host, SHORTENERS) or _on(host, PLATFORMS) or "/wp-content/" in url:
         return False
     if site and (host == site or host.endswith("." + site) or site.endswith("." + host)):
         return False  # the site's own pages and uploads
     path = urlsplit(url.strip()).path
-    if path.strip("/") == "" or re.fullmatch(r"/?(?:index\.\w+|[a-z]{2}/?)", path):
-        return False  # a home page cites nothing
-    return bool(_LINK_CUE.search(anchor) or _CITING_CUE.search(before))
+    return not (path.strip("/") == "" or re.fullmatch(r"/?(?:index\.\w+|[a-z]{2}/?)", path))  # a home page
 
 
 def domain(url: str) -> str:
@@ -108,35 +116,44 @@ def site_of(url: str) -> str:
 
 
 def _on(host: str, hosts: set[str]) -> bool:
-    return host in hosts or any(host.endswith("." + h) for h in hosts)
+    """The host or one of its parent domains is in `hosts` ("m.facebook.com" is facebook.com)."""
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in hosts for i in range(len(parts) - 1))
 
 
 BEFORE = 60  # characters of a link's sentence, before it, that may say what it cites
 
 
-def _words_before(element) -> str:
-    """The words of its sentence just before a link's anchor, read backwards from the link over
-    its previous siblings and up to its block: a few dozen characters, whatever the block's size."""
-    pieces: list[str] = []
+def _text_and_link_offsets(body) -> tuple[str, dict]:
+    """The body's text, blocks apart, and where each link starts in it: one walk of the tree, so
+    that reading the words before every link costs the text's length, not the links' count times it."""
+    parts: list[str] = []
     size = 0
-    node = element
-    while node is not None and size < BEFORE:
-        previous = node.getprevious()
-        if previous is not None:
-            for piece in (previous.tail or "", _text(previous)[-BEFORE:]):
-                pieces.append(piece)
-                size += len(piece)
-            node = previous
-            continue
-        parent = node.getparent()
-        if parent is None:
-            break
-        pieces.append(parent.text or "")
-        size += len(parent.text or "")
-        if parent.tag in BLOCKS:
-            break
-        node = parent
-    before = "".join(reversed(pieces))[-2 * BEFORE:]
+    offsets = {}
+    for event, element in etree.iterwalk(body, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in BLOCKS:
+                parts.append("\n")
+                size += 1
+            elif tag == "a":
+                offsets[element] = size
+            if element.text:
+                parts.append(element.text)
+                size += len(element.text)
+        else:
+            if tag in BLOCKS:
+                parts.append("\n")
+                size += 1
+            if element.tail and element is not body:
+                parts.append(element.tail)
+                size += len(element.tail)
+    return "".join(parts), offsets
+
+
+def _words_before(text: str, offset: int) -> str:
+    """The words of its sentence just before a link's anchor, at most BEFORE characters."""
+    before = text[max(0, offset - 2 * BEFORE):offset]
     sentence_start = max((m.end() for m in _SENTENCE_END.finditer(before)), default=0)
     return before[sentence_start:][-BEFORE:]
 

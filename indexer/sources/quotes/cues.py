@@ -31,7 +31,7 @@ from indexer.sources.quotes.lexicon import (
     ADVERB, AUXILIARY, CLITICS, INVERSION_ONLY, NEEDS_CLAUSE, SAYING, STUDY, STUDY_CAP, WORK_ALONE, by_first_letter,
 )
 from indexer.sources.quotes.names import (
-    APOS, CONNECTOR, LO, LOWER_WORD, ORG, PERSON, ROLE, UP, cleaned, is_name, is_person, read_slot,
+    APOS, CONNECTOR, FUNCTION_WORDS, LO, LOWER_WORD, ORG, PERSON, ROLE, UP, cleaned, is_name, is_person, read_slot,
 )
 
 A = f"[{APOS}]"
@@ -77,6 +77,11 @@ _WORK_THEN_MAKER = re.compile(
 )
 _APOSITION_PREP = re.compile(rf"{NOT_AFTER}(?<!près )(?<!proche )(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?")
 _APPOSITION = re.compile(rf",\s(?P<text>(?:[^,;:.!?«»“”\"\n]|\.(?=\w)){{2,160}})")
+_ROLE = re.compile(ROLE)
+_ROLE_THEN_NAME = re.compile(rf"(?:{LOWER_WORD}\s){{1,2}}(?=[{UP}])")
+_PREP_BEFORE = re.compile(rf"(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?$")
+_ACRONYM_ONLY = re.compile(rf"[{UP}]{{2,}}")
+_LOWER_WORD_INSIDE = re.compile(rf"\s[{LO}]")
 _WITHIN = re.compile(rf"\s(?:à la|à l{A}|au|aux|chez)\s?(?=[{UP}])")
 # Roles whose complement is a place, not an organisation: "maire d’Orléans", "préfète de la Gironde".
 PLACE_ROLES = re.compile(
@@ -103,7 +108,7 @@ def _cited_at(text: str, pos: int, sentence_start: bool = False) -> Iterator[tup
     name, end, kind = slot
     if kind == "person" and not is_person(name):
         kind = "org"
-    if not is_name(name) or (kind == "org" and name.casefold() in PLATFORM_NAMES) or re.match(ROLE, name):
+    if not is_name(name) or (kind == "org" and name.casefold() in PLATFORM_NAMES) or _ROLE.match(name):
         return  # "Le PDG de la société a parlé": a role, not a name
     yield pos, name, kind, end
     if kind == "person":
@@ -128,12 +133,12 @@ def _organisation_of(text: str, end: int) -> Iterator[tuple[int, str, str, int]]
     segment_start = apposition.start("text")
     segment_end = apposition.end("text")
     first = text[segment_start:segment_end].split(" ", 1)[0]
-    if not (first[:1].islower() or re.match(ROLE, first)):
+    if not (first[:1].islower() or _ROLE.match(first)):
         return  # ", Andlil" or ", Paris": not a role
-    direct = re.match(rf"(?:{LOWER_WORD}\s){{1,2}}(?=[{UP}])", text[segment_start:segment_end])
+    direct = _ROLE_THEN_NAME.match(text, segment_start, segment_end)
     starts = [m.end() for m in _APOSITION_PREP.finditer(text, segment_start, segment_end)]
-    if direct and re.match(ROLE, first):
-        starts.insert(0, segment_start + direct.end())
+    if direct and _ROLE.match(first):
+        starts.insert(0, direct.end())
     for start in starts:
         if PLACE_ROLES.search(text, max(segment_start, start - 40), start - _prep_length(text, start)):
             continue
@@ -154,7 +159,7 @@ def _organisation_of(text: str, end: int) -> Iterator[tuple[int, str, str, int]]
 
 def _prep_length(text: str, start: int) -> int:
     """How many characters the preposition before `start` takes ("de la ", "d’", "chez ")."""
-    match = re.search(rf"(?:de la|de l{A}|des|du|de|d{A}|chez|au|aux|à la|à l{A})\s?$", text[max(0, start - 8):start])
+    match = _PREP_BEFORE.search(text, max(0, start - 8), start)
     return len(match.group()) if match else 0
 
 
@@ -164,7 +169,7 @@ def _work_in_parenthesis(text: str, end: int, acronyms: bool) -> Iterator[tuple[
     parenthesis = _PARENTHESIS_AFTER.match(text, end, min(len(text), end + 90))
     if parenthesis:
         name = cleaned(parenthesis.group("inside"))
-        if is_name(name) and len(name.split()) <= 7 and (acronyms or not re.fullmatch(rf"[{UP}]{{2,}}", name)):
+        if is_name(name) and len(name.split()) <= 7 and (acronyms or not _ACRONYM_ONLY.fullmatch(name)):
             yield parenthesis.start("inside"), name, "work", parenthesis.end()
 
 
@@ -252,7 +257,8 @@ def _sayings(text: str) -> Iterator[Mention]:
             continue
         if not _CAPITAL.search(text, max(0, start - 200), start):
             continue  # nobody is named before the verb
-        speakers = list(_speaker_before(text, start))
+        before = _previous_word(text, start)
+        speakers = [] if before in _GRAMMAR_WORDS else list(_speaker_before(text, start))  # "il précise", "qui note"
         if not speakers and _RELATIVE_BEFORE.search(text, max(0, start - 12), start):
             speakers = list(_antecedent(text, _RELATIVE_BEFORE.search(text, max(0, start - 12), start).start()))
         for speaker in speakers:
@@ -260,6 +266,8 @@ def _sayings(text: str) -> Iterator[Mention]:
             yield from _where_said(text, end)
 
 
+# A name never ends with a grammar word: a verb right after one has no named subject.
+_GRAMMAR_WORDS = set(FUNCTION_WORDS) | {"je", "tu", "il", "ils", "elle", "elles", "on", "qui", "que", "ne", "ce", "cela", "ça"}
 # Words that may stand right before a verb of saying as part of it ("a", "m’a", "l’avait", "en").
 _PREFIX_WORDS = {
     "a", "ont", "avait", "avaient", "aurait", "auraient", "aussi", "encore", "également", "ainsi", "déjà", "enfin",
@@ -270,8 +278,8 @@ _PREFIX_WORDS = {
 
 def _previous_word(text: str, end: int) -> str:
     """The word right before `end` (without reading back more than a few characters)."""
-    window = text[max(0, end - 16):end].rstrip()
-    word = window[window.rfind(" ") + 1:]
+    words = text[max(0, end - 16):end].split()
+    word = words[-1] if words else ""
     for apostrophe in "’'":  # "m’a" -> "a", "l’avait" -> "avait"
         word = word[word.rfind(apostrophe) + 1:] if apostrophe in word[:-1] else word
     return word
@@ -299,6 +307,8 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
         edge = found.end()
     starts = [edge] + [m.end() for m in _SUBJECT_STARTS.finditer(text, edge, end)]
     for start in starts:
+        if not _CAPITAL.search(text, start, end):
+            continue  # no name between this start and the verb
         lead = _LEADING_CONJUNCTION.match(text, start, end)
         start = lead.end() if lead else start
         sentence_start = text[edge:start].strip() in ("", "Et", "Mais", "Puis", "Or")
@@ -309,7 +319,7 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
                 if named and kind == "org" and is_person(named.group("person")):
                     yield named.start("person"), named.group("person")  # "la Défenseure des droits, Claire Hédon,"
                     return
-                if colon and kind == "org" and re.search(rf"\s[{LO}]", name):
+                if colon and kind == "org" and _LOWER_WORD_INSIDE.search(name):
                     return  # "Première réalité : « rien »" is a heading, not an organisation speaking
                 yield pos, name
                 if kind == "person":

@@ -119,6 +119,7 @@ _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 # One capitalised word and a noun, then punctuation: "d’après l’Assurance maladie, …".
 _WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
+_NAMEABLE = re.compile(rf"[{UP}]|[a-z0-9]\.[a-z]{{2}}")
 _NUMBERED = re.compile(r"\s\d+(?:\.\d+)+|\s\d+\b(?![ ,]\d)")
 _ACRONYM = re.compile(rf"[^.;:!?«»“”\"()\n]{{0,100}}?\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
 
@@ -132,6 +133,8 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     A capitalised article belongs to the name ("selon Le Monde") unless it starts the sentence.
     """
     stop = min(len(text), pos + 240)
+    if not _NAMEABLE.search(text, pos, pos + 120):
+        return None  # no capital and no domain ahead: nobody is named here
     article = _ARTICLE.match(text, pos, stop)
     at = article.end() if article else pos
     best: tuple[int, str, str] | None = None
@@ -161,12 +164,20 @@ _VERB_WORD = re.compile(rf"\s(?:{SAYING}|est|sont|a|ont|avait|qui|que)\s")
 
 def _initial_of(acronym: str, words: str) -> bool:
     """"Legos" for "Laboratoire d’études en géophysique …": the acronym starts with the name's initial."""
-    first = re.search(rf"[{UP}]", words)
+    first = _FIRST_CAPITAL.search(words)
     return bool(first) and first.group() == acronym[0]
 
 
 def _is_verb_between(text: str, start: int, end: int) -> bool:
     return bool(_VERB_WORD.search(text, start, end))
+
+
+_FIRST_CAPITAL = re.compile(rf"[{UP}]")
+_DOMAIN = re.compile(DOMAIN)
+_WORDS = re.compile(rf"[\w{APOS}&.+-]+")
+_INSTITUTION_WORD = re.compile(rf"{INSTITUTION}{END}")
+_ORG_WORD = re.compile(ORG_WORD)
+_ROLE = re.compile(ROLE)
 
 
 # --- Cleaning and checking a candidate -------------------------------------------------------
@@ -208,17 +219,17 @@ def cleaned(candidate: str) -> str:
 @lru_cache(maxsize=4096)
 def is_name(name: str) -> bool:
     """Looks like a proper name or a title: capitalised words, short, no shortcut, code or question."""
-    if re.fullmatch(DOMAIN, name):
+    if _DOMAIN.fullmatch(name):
         return True
     if len(name) < 2 or len(name) > 80 or re.search(r"[?!%^\[\]{}<>=/\\|_@#$*~]|\+\s|\s\+|\d{3}", name):
         return False
-    words = re.findall(rf"[\w{APOS}&.+-]+", name)
+    words = _WORDS.findall(name)
     if not 1 <= len(words) <= 12 or source_key(name) in NOT_SOURCES:
         return False
-    if not (words[0][0].isupper() or re.match(rf"{INSTITUTION}{END}", name) or re.match(ORG_WORD, name)):
+    if not (words[0][0].isupper() or _INSTITUTION_WORD.match(name) or _ORG_WORD.match(name)):
         return False
     return any(character.isupper() for character in name)
 
 
 def is_person(name: str) -> bool:
-    return is_name(name) and len(name.split()) >= 2 and not re.match(ROLE, name)
+    return is_name(name) and len(name.split()) >= 2 and not _ROLE.match(name)

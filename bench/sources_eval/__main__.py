@@ -1,8 +1,9 @@
-"""python -m bench.sources_eval [FILES…] [--split even|odd|all] [--worst N] [--json]
+"""python -m bench.sources_eval [FILES…] [--split even|odd|all] [--worst N] [--json] [--ref REF]
 
 Precision, recall and false sources of the quoted-sources facet on the labelled set, per kind of
 text, per file and overall; false sources per 10 tech-doc articles; the worst articles; the seed's
-long article. With no FILES, both files of the set. Nothing is asserted (tests/test_sources_eval.py is).
+long article. With no FILES, both files of the set. --ref scores the extractor of a git ref (e.g.
+main, for the figures before a change) on today's set. Nothing is asserted (tests/test_sources_eval.py is).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="even ids (tuning half), odd ids (held-out half) or all (default)")
     parser.add_argument("--worst", type=int, default=10, metavar="N", help="list the N worst articles (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    parser.add_argument("--ref", help="score the extractor of this git ref instead of the work tree's")
     args = parser.parse_args(argv)
+    if args.ref:
+        return _at_ref(args.ref, [a for a in (argv if argv is not None else sys.argv[1:])])
 
     files = args.files or [f for f in FILES if f.exists()]
     try:
@@ -49,12 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"Sources facet quality, split {args.split}: {', '.join(f.name for f in files)}\n")
-    print(f"| {'':<10} | articles | expected | found | extracted | false | precision | recall | false/10 art. |")
-    print(f"|{'-' * 12}|---------:|---------:|------:|----------:|------:|----------:|-------:|--------------:|")
+    print(f"| {'':<12} | articles | expected | found | extracted | false | precision | recall | false/10 art. |")
+    print(f"|{'-' * 14}|---------:|---------:|------:|----------:|------:|----------:|-------:|--------------:|")
     rows = list(result["kinds"].items()) + [(f"{k}", t) for k, t in result["files"].items()]
     rows.append(("overall", result["overall"]))
     for name, t in rows:
-        print(f"| {name:<10} | {t.articles:>8} | {t.expected:>8} | {t.found:>5} | {t.extracted:>9} | {t.false:>5} "
+        print(f"| {name:<12} | {t.articles:>8} | {t.expected:>8} | {t.found:>5} | {t.extracted:>9} | {t.false:>5} "
               f"| {t.precision:>9.3f} | {t.recall:>6.3f} | {t.false_per_10:>13.2f} |")
     print()
     overall = result["overall"]
@@ -67,6 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         for o in worst(result["outcomes"], args.worst):
             print(f"  {o.id} ({o.kind}): false {o.false}; missed {o.missed}")
     return 0
+
+
+def _at_ref(ref: str, argv: list[str]) -> int:
+    """Runs this command again in a child whose `indexer` is the ref's (bench.run's snapshots)."""
+    import subprocess
+
+    from bench.run import Engine
+
+    engine = Engine(ref)
+    rest = [a for a in argv if a != "--ref" and a != ref and not a.startswith("--ref=")]
+    files = [str(Path(a).resolve()) if Path(a).suffix == ".jsonl" else a for a in rest] or [str(f) for f in FILES]
+    return subprocess.run([sys.executable, "-m", "bench.sources_eval", *files], cwd=engine.root, env=engine.env()).returncode
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def mentions(text: str) -> Iterator[Mention]:
 
 ACCORDING_TO = re.compile(
     rf"{BEFORE_WORD}(?:[Ss]elon|[Dd]{A}apr[èe]s|[Àà] en croire|[Dd]e l{A}avis d(?:e la|e l{A}|es|u|e|{A})"
-    rf"|[Aa]ux yeux d(?:e la|e l{A}|es|u|e|{A})|[Ss]ource\s?:)\s?"
+    rf"|[Aa]ux yeux d(?:e la|e l{A}|es|u|e|{A})|[Ss]ources?\s?:(?=\s))\s?"
 )
 
 
@@ -71,7 +71,8 @@ _WORDS_OF = re.compile(
 
 
 WORK = re.compile(
-    rf"{BEFORE_WORD}(?P<work>{WORK_ALONE}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
+    # not after "d’": "des modules d’analyse de Perl" is a kind of module, not a work of Perl
+    rf"(?:[\s(«“\"\[—–-]|(?<![dD])[’'])(?P<work>{WORK_ALONE}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
     rf"(?:\s{LOWER_WORD}){{0,3}}(?:\s{PREP}\s?|\s(?=[{UP}]))"
 )
 _COMMISSIONED = re.compile(
@@ -96,7 +97,7 @@ _OUTLET_VERBS = by_first_letter(
 )
 OUTLET = re.compile(
     rf"{BEFORE_WORD}(?:(?:(?:{_OUTLET_VERBS}|Interrog|Interview|Cit|Publi)(?:é|ée|és|ées)"
-    rf"|(?:paru|lu|joint|conduit|produit|décrit|défini)(?:e|s|es)?)"
+    rf"|(?:paru|lu|joint|conduit|produit|décrit)(?:e|s|es)?)"
     rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s"
     rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"

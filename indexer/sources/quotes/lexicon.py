@@ -117,6 +117,14 @@ DESCRIPTOR = (
     r"|institution|distributeur|enseigne|[ée]diteur|studio|label|m[ée]dia|titre|think-tank|centre de recherche)"
 )
 
+# Things, not speakers: what follows them is a program, a system or a document part ("la commande
+# Linux", "le système Debian demande que", "la liste de diffusion Debian").
+OBJECT = (
+    r"(?:système|noyau|programme|commande|paquet|fichier|option|logiciel|serveur|pilote|module|bibliothèque"
+    r"|interpréteur|script|démon|outil|utilitaire|application|navigateur|format|protocole|champ|variable"
+    r"|répertoire|processus|liste de diffusion|liste|distribution|version|architecture|section|chapitre|page)"
+)
+
 # Link hosts that never cite: shorteners hide the host, social networks and video platforms only
 # carry (the source is who published there, named in the text).
 SHORTENERS = {

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from indexer.sources.quotes.lexicon import DESCRIPTOR, INSTITUTION, SAYING, STUDY
+from indexer.sources.quotes.lexicon import DESCRIPTOR, INSTITUTION, OBJECT, SAYING, STUDY
 from indexer.sources.quotes.spelling import APOS, source_key
 
 # Latin letters, French first; Latin Extended-A (Pogačar, Kōmen) in both classes.
 UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆÁÍÓÚÑ\u0100-\u017f"
 LO = "a-zàâäçéèêëîïôöùûüÿœæßáíóúñã\u0100-\u017f"
 A = f"[{APOS}]"
-END = rf"(?![{UP}{LO}{APOS}0-9-])"
+# A word ends a name only where it ends: not glued to code ("Dir::Bin", "MAP_SHARED",
+# "source:Version", "Documentation/networking").
+END = rf"(?![{UP}{LO}{APOS}0-9_/=@\\-]|::|:[^\s])"
 
 WORD_CAP = rf"[{UP}][{LO}]+(?:-[{UP}]?[{LO}]+)*"  # Babinet, Mamou-Mani, Jean-Claude
 PARTICLE = rf"(?:de|du|des|d{A}|van|von|der|le|la|ben|el|da|di|del|dos|ter)"
@@ -37,7 +39,8 @@ STOP_WORDS = (
     "Enfin Ensuite Entre Et Il Ils Je Jusqu La Le Les Leur Leurs Lui Ma Mais Mes Moins Mon Ni Nos Notre Nous On "
     "Or Où Par Pour Plus Puis Quand Que Qu Quel Quelle Quels Quelles Qui Sa Sans Selon Ses Si Son Sur Ta Te "
     "Tes Toi Ton Toute Toutes Tous Tout Tu Un Une Vos Votre Vous Voir Voici Voilà Y Oui Non Avant Après Depuis "
-    "Pendant Lors Dès Malgré Chez Contre Vers Sous Parmi Durant Hier Aujourd Ici Là Pas Peu Rien"
+    "Pendant Lors Dès Malgré Chez Contre Vers Sous Parmi Durant Hier Aujourd Ici Là Pas Peu Rien Autrement Ainsi "
+    "Aussi Également Notamment Toutefois Cependant Pourtant Néanmoins Sinon Bien Outre Certes Dorénavant Désormais"
 ).split()
 STOP = "(?:" + "|".join(STOP_WORDS) + rf")(?![{LO}{UP}-])"
 
@@ -120,6 +123,8 @@ _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 _WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
 _NAMEABLE = re.compile(rf"[{UP}]|[a-z0-9]\.[a-z]{{2}}")
+_HERE_IN_THE_TEXT = re.compile(r"\s(?:ci-dessous|ci-dessus|plus bas|plus haut|plus loin)\b")
+_OBJECT_BEFORE = re.compile(rf"(?<![{LO}]){OBJECT}\s$")
 _NUMBERED = re.compile(r"\s\d+(?:\.\d+)+|\s\d+\b(?![ ,]\d)")
 _ACRONYM = re.compile(rf"[^.;:!?«»“”\"()\n]{{0,100}}?\s\(([{UP}][{UP}{LO}&-]{{1,11}})\)")
 
@@ -148,8 +153,10 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     if best is None:
         return None
     end, name, kind = best
-    if " " not in name and _NUMBERED.match(text, end):
-        return None  # "Section 4.3", "Tableau 11.2": a part of a document, not who wrote it
+    if " " not in name and _NUMBERED.match(text, end) or _HERE_IN_THE_TEXT.match(text, end):
+        return None  # "Section 4.3", "Tableau 11.2", "Motifs génériques ci-dessous": a part of a document
+    if _OBJECT_BEFORE.search(text, max(pos, end - len(name) - 40), end - len(name)):
+        return None  # "la commande Linux", "le système Debian", "la liste de diffusion Debian": things
     acronym = _ACRONYM.match(text, end, stop)
     if acronym and kind == "org" and _initial_of(acronym.group(1), text[at:acronym.start(1)]) and not _is_verb_between(text, end, acronym.start(1)):
         return acronym.group(1), acronym.end(), kind

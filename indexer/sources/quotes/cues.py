@@ -92,13 +92,15 @@ def _works(text: str) -> Iterator[Mention]:
 
 
 _OUTLET_VERBS = by_first_letter(
-    "interrog interview contact cit publi rapport révél revél relay pilot réalis coordonn command sign rédig "
+    "interrog interview contact cit publi rapport révél revél relay pilot command rédig "
     "communiqu glan expliqu document expos".split()
 )
 OUTLET = re.compile(
     rf"{BEFORE_WORD}(?:(?:(?:{_OUTLET_VERBS}|Interrog|Interview|Cit|Publi)(?:é|ée|és|ées)"
-    rf"|(?:paru|lu|joint|conduit|produit|décrit)(?:e|s|es)?)"
-    rf"(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans|avec)\s"
+    rf"|(?:paru|lu|joint)(?:e|s|es)?)(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans)\s"
+    rf"|(?:réalis|coordonn)(?:é|ée|és|ées)\s(?:par|avec)\s|(?:conduit|produit)(?:e|s|es)?\s(?:par|avec)\s"
+    # "décrit dans la Charte Debian", never "décrit dans Sauvetage de paquets" (a section's title)
+    rf"|décrite?s?(?:\s[{LO}]+){{0,2}}?\sdans\s(?=(?:la|le|les|l{A})\s?[{UP}])"
     rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
     rf"|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\s?"
@@ -126,6 +128,7 @@ def _datelines(text: str) -> Iterator[Mention]:
 
 
 PARENTHESIS = re.compile(r"\((?P<inside>[^()\n]{1,120})\)")
+_NOT_A_NAME_INSIDE = re.compile(r"[«»“”\"]|\b(?:of|the|and|to|for|in|on)\b")
 CONNECTOR_WORDS = {"de", "du", "des", "d’", "d'", "la", "le", "les", "l’", "l'", "et", "en", "à", "of", "the", "for", "and"}
 _STUDY_LED = re.compile(rf"^(?:{STUDY_CAP}|{STUDY})\b", re.I)
 
@@ -145,7 +148,10 @@ def _parentheses(text: str) -> Iterator[Mention]:
         before = text[max(0, match.start() - 30):match.start()].rstrip()
         after = text[match.end():match.end() + 2]
         ends_clause = not after.strip() or after.lstrip()[:1] in ".;,:!?"
-        attributing = before[-1:] in "»”\"" or bool(re.search(rf"[{LO}%]$", before))
+        previous = re.split(r"[’']", before.split()[-1])[-1] if before.split() else ""  # "l’IA" -> "IA"
+        attributing = before[-1:] in "»”\"" or previous[:1].islower() or previous.endswith("%")
+        if _NOT_A_NAME_INSIDE.search(inside):
+            continue  # quotes, or an English expansion ("Round Trip Time", "Type of Service")
         if not (ends_clause and attributing):
             continue
         if re.search(r"\d", inside) or any(w[0].islower() and w not in CONNECTOR_WORDS for w in inside.replace(",", " ").split()):

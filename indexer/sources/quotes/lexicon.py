@@ -42,7 +42,7 @@ _IRREGULAR = by_first_letter((
     r"|reconnu|reconnaissait|reconnaissent|prévient|prévenu|prévenait|préviennent|soutient|soutenu"
     r"|soutenait|soutiennent|répond|répondu|répondait|répondent|défend|défendu|défendait|défendent"
     r"|avertit|averti|avertissait|réagit|réagi|poursuit|poursuivi|admet|admis|dément|démenti|prédit"
-    r"|maintient|maintenu|promet|promis|sourit|souri|renchérit|renchéri|prévenus|prévenue|prévenues"
+    r"|promet|promis|sourit|souri|renchérit|renchéri|prévenus|prévenue|prévenues"
     r"|parle|parlé|parlait|nous livre|nous explique|nous confie|nous dit|fait savoir|fait valoir"
     r"|met en garde|mis en garde|mettent en garde|cite|cité|prévoit|prévoient|prévoyait|prévu|veut|voulait"
 ).split("|"))
@@ -66,7 +66,7 @@ INVERSION_ONLY = (
 )
 # Verbs that mean saying, with their speaker before them, only when what is said follows as a
 # clause or a quote: "X ajoute que …", not "la SNCF ajoute des TER".
-NEEDS_CLAUSE = r"(?:ajout|not|signal|point|montr|mesur)"
+NEEDS_CLAUSE = r"(?:ajout|not|signal|point|montr|mesur|reconn)"
 
 # Clitics before a verb: "m’a dit", "me l’a dit", "en avait dénombré", "l’Insee le mesure".
 CLITICS = r"(?:(?:me|te|nous|vous|lui|leur|se|en|y|le|la|les)\s|[mtls][’']){0,2}"
@@ -122,7 +122,8 @@ DESCRIPTOR = (
 OBJECT = (
     r"(?:système|noyau|programme|commande|paquet|fichier|option|logiciel|serveur|pilote|module|bibliothèque"
     r"|interpréteur|script|démon|outil|utilitaire|application|navigateur|format|protocole|champ|variable"
-    r"|répertoire|processus|liste de diffusion|liste|distribution|version|architecture|section|chapitre|page)"
+    r"|répertoire|processus|liste de diffusion|liste|distribution|version|architecture|section|chapitre|page"
+    r"|entrée|clé|paramètre|directive|valeur|signal|fonction|méthode|classe|règle|balise|attribut|interface)"
 )
 
 # Link hosts that never cite: shorteners hide the host, social networks and video platforms only

@@ -40,7 +40,8 @@ STOP_WORDS = (
     "Or Où Par Pour Plus Puis Quand Que Qu Quel Quelle Quels Quelles Qui Sa Sans Selon Ses Si Son Sur Ta Te "
     "Tes Toi Ton Toute Toutes Tous Tout Tu Un Une Vos Votre Vous Voir Voici Voilà Y Oui Non Avant Après Depuis "
     "Pendant Lors Dès Malgré Chez Contre Vers Sous Parmi Durant Hier Aujourd Ici Là Pas Peu Rien Autrement Ainsi "
-    "Aussi Également Notamment Toutefois Cependant Pourtant Néanmoins Sinon Bien Outre Certes Dorénavant Désormais"
+    "Aussi Également Notamment Toutefois Cependant Pourtant Néanmoins Sinon Bien Outre Certes Dorénavant Désormais "
+    "Certains Certaines Plusieurs Quelques Beaucoup Chacun Chacune Aucun Aucune Tel Telle Exemples Exemple"
 ).split()
 STOP = "(?:" + "|".join(STOP_WORDS) + rf")(?![{LO}{UP}-])"
 
@@ -48,7 +49,7 @@ STOP = "(?:" + "|".join(STOP_WORDS) + rf")(?![{LO}{UP}-])"
 PERSON = (
     rf"(?>(?!{STOP})[{UP}](?<![{UP}{LO}{APOS}-].)"
     rf"(?:[{LO}]+(?:-[{UP}]?[{LO}]+)*|\.\s?(?:[{UP}]\.\s?){{0,2}}{WORD_CAP})"
-    rf"(?:\s(?:{PARTICLE}\s?)?(?!{ROLE})(?:{WORD_CAP}|[{UP}]\.(?=\s[{UP}])|[{UP}]{{2,}}{END})){{0,3}})"
+    rf"{END}(?:\s(?:{PARTICLE}\s?)?(?!{ROLE})(?:{WORD_CAP}{END}|[{UP}]\.(?=\s[{UP}])|[{UP}]{{2,}}{END})){{0,3}})"
 )
 
 # Grammar words, days and months, and the verbs of saying are never part of a name written
@@ -72,7 +73,7 @@ NOT_NAME_WORD = (
     "(?:(?:" + "|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)) + rf"){END}|{SAYING}{END}|{PARTICIPLES}{END})"
 )
 ORG_WORD = (  # PwC, L’Atelier, CFE-CGC, Canal+, e-Enfance
-    rf"(?!{STOP}|L{A}|D{A}|Qu{A})(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])\+?|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
+    rf"(?!{STOP}|L{A}|D{A}|Qu{A}|N{A}|J{A}|S{A}|C{A})(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])\+?|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
 )
 LOWER_WORD = rf"(?!{NOT_NAME_WORD})[{LO}][{LO}-]*(?:{A}[{LO}]+)?{END}"
 ADJECTIVE = (
@@ -83,7 +84,7 @@ ADJECTIVE = (
     rf"|ente|entes|mixte|mixtes|unie|unies|uni|unis){END}"
 )
 CONNECTOR = (
-    rf"(?:de la|de l{A}|des|du|de|d{A}|et de la|et de l{A}|et des|et du|et de|et d{A}|pour la|pour le"
+    rf"(?:de la|de l{A}|des|du|de|d{A}|et de la|et de l{A}|et des|et du|pour la|pour le"
     rf"|pour l{A}|contre la|contre le|contre l{A}|contre|of|for|and|&)"
 )
 # After a capitalised word: capitalised words, a number ("Europe 1"), adjectives ("Santé publique
@@ -104,7 +105,8 @@ ARTICLE = (
     rf"|notre|nos|Notre|Nos|un|une|Un|Une)\s+|[lL]{A}\s?)"
 )
 # "la procureure", "la procureure de Nîmes,", "l’entraîneur lensois,", "le docteur"
-_TITLE_WORD = rf"(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}))?"
+# "la procureure de Nîmes, Cécile Gensac": a place inside a title only before a comma.
+_TITLE_WORD = rf"(?!{DESCRIPTOR}{END}){LOWER_WORD}(?:\s{CONNECTOR}\s?(?:{LOWER_WORD}|{WORD_CAP}(?=,)))?"
 TITLE_WORDS = rf"(?:(?:{_TITLE_WORD}\s){{0,2}}{_TITLE_WORD},?\s)"
 _INSTITUTION = re.compile(INSTITUTION_NAME)
 # After a descriptor a name may start with a grammar word: "le collectif Nous Toutes".
@@ -123,6 +125,8 @@ _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 _WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
 _NAMEABLE = re.compile(rf"[{UP}]|[a-z0-9]\.[a-z]{{2}}")
+_GLUE = set(":_/=@.\\")
+_ONE_ACRONYM_AND_COMMON_WORDS = re.compile(rf"[{UP}]{{2,4}}(?:\s(?:{CONNECTOR}\s?)?[{LO}][{LO}{APOS}-]*)+")
 _HERE_IN_THE_TEXT = re.compile(r"\s(?:ci-dessous|ci-dessus|plus bas|plus haut|plus loin)\b")
 _OBJECT_BEFORE = re.compile(rf"(?<![{LO}]){OBJECT}\s$")
 _NUMBERED = re.compile(r"\s\d+(?:\.\d+)+|\s\d+\b(?![ ,]\d)")
@@ -138,7 +142,7 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     A capitalised article belongs to the name ("selon Le Monde") unless it starts the sentence.
     """
     stop = min(len(text), pos + 240)
-    if not _NAMEABLE.search(text, pos, pos + 120):
+    if text[pos - 1:pos] in _GLUE or not _NAMEABLE.search(text, pos, pos + 120):
         return None  # no capital and no domain ahead: nobody is named here
     article = _ARTICLE.match(text, pos, stop)
     at = article.end() if article else pos
@@ -153,6 +157,8 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     if best is None:
         return None
     end, name, kind = best
+    if text[at - 1:at] in _GLUE or _ONE_ACRONYM_AND_COMMON_WORDS.fullmatch(name):
+        return None  # "Acquire::http::No-Cache", "l’ID de l’utilisateur propriétaire"
     if " " not in name and _NUMBERED.match(text, end) or _HERE_IN_THE_TEXT.match(text, end):
         return None  # "Section 4.3", "Tableau 11.2", "Motifs génériques ci-dessous": a part of a document
     if _OBJECT_BEFORE.search(text, max(pos, end - len(name) - 40), end - len(name)):

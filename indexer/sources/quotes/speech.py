@@ -36,7 +36,7 @@ _PARTICIPLE = re.compile(r"(?:é|ée|és|ées)$")
 # "a lâché le Normand", "a lancé le Français": a player named by where they come from.
 _DEMONYM = re.compile(rf"(?:le|la|l{A})\s?[{UP}][{LO}]+(?:ais|aise|ois|oise|and|ande|ien|ienne|ain|aine|ène|an|ane)[\s,.;]")
 _NEEDS_CLAUSE = re.compile(NEEDS_CLAUSE)
-_CLAUSE_AFTER = re.compile(rf"\s*(?:que|qu{A}|:|«|“|\")")
+_CLAUSE_AFTER = re.compile(rf"\s*(?:que|qu{A}|:|«|“|\")|[^.!?\n]{{0,40}}[«“]")
 _CLAUSE_EDGE = re.compile(r"[.!?…](?=\s)|[;:«»“”\"\n]")
 _LEADING_CONJUNCTION = re.compile(r"\s*(?:(?:Et|Mais|Puis|Or|et|mais|puis)\s+)?")
 _SUBJECT_STARTS = re.compile(
@@ -141,8 +141,9 @@ def _speaker_before(text: str, end: int, colon: bool = False) -> Iterator[Mentio
                 if named and kind == "org" and is_person(named.group("person")):
                     yield named.start("person"), named.group("person")  # "la Défenseure des droits, Claire Hédon,"
                     return
-                if colon and kind == "org" and _LOWER_WORD_INSIDE.search(name):
-                    return  # "Première réalité : « rien »" is a heading, not an organisation speaking
+                if colon and kind == "org" and (_LOWER_WORD_INSIDE.search(name) or (
+                    sentence_start and " " not in name and text.startswith(name, start))):
+                    return  # "Première réalité : « rien »", "Exemples : « … »" are headings, not bodies speaking
                 yield pos, name
                 if kind == "person":
                     yield from positions(organisation_of(text, stop))

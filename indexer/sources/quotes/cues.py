@@ -147,7 +147,7 @@ def _parentheses(text: str) -> Iterator[Mention]:
             continue
         before = text[max(0, match.start() - 30):match.start()].rstrip()
         after = text[match.end():match.end() + 2]
-        ends_clause = not after.strip() or after.lstrip()[:1] in ".;,:!?"
+        ends_clause = not after.strip() or after.lstrip()[:1] in ".;!?"  # not ", " (a list of terms)
         previous = re.split(r"[’']", before.split()[-1])[-1] if before.split() else ""  # "l’IA" -> "IA"
         attributing = before[-1:] in "»”\"" or previous[:1].islower() or previous.endswith("%")
         if _NOT_A_NAME_INSIDE.search(inside):

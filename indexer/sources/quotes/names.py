@@ -41,7 +41,8 @@ STOP_WORDS = (
     "Tes Toi Ton Toute Toutes Tous Tout Tu Un Une Vos Votre Vous Voir Voici Voilà Y Oui Non Avant Après Depuis "
     "Pendant Lors Dès Malgré Chez Contre Vers Sous Parmi Durant Hier Aujourd Ici Là Pas Peu Rien Autrement Ainsi "
     "Aussi Également Notamment Toutefois Cependant Pourtant Néanmoins Sinon Bien Outre Certes Dorénavant Désormais "
-    "Certains Certaines Plusieurs Quelques Beaucoup Chacun Chacune Aucun Aucune Tel Telle Exemples Exemple"
+    "Certains Certaines Plusieurs Quelques Beaucoup Chacun Chacune Aucun Aucune Tel Telle Exemples Exemple "
+    "Deux Trois Quatre Cinq Six Sept Huit Neuf Dix"
 ).split()
 STOP = "(?:" + "|".join(STOP_WORDS) + rf")(?![{LO}{UP}-])"
 
@@ -125,6 +126,8 @@ _ORG = re.compile(rf"{DOMAIN}|{ORG}")
 _WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.;:)])")
 _ARTICLE = re.compile(ARTICLE)
 _NAMEABLE = re.compile(rf"[{UP}]|[a-z0-9]\.[a-z]{{2}}")
+# "Consultez la table", "Écrire la table de partitions", "Indiquer le numéro": a verb, not a name.
+_VERB_FIRST = re.compile(rf"[{UP}][{LO}]+(?:er|ir|ez)\s(?:la|le|les|l{A}|un|une|des|du|au|aux|à|ce|cette|ces)\b")
 _GLUE = set(":_/=@.\\")
 _ONE_ACRONYM_AND_COMMON_WORDS = re.compile(rf"[{UP}]{{2,4}}(?:\s(?:{CONNECTOR}\s?)?[{LO}][{LO}{APOS}-]*)+")
 _HERE_IN_THE_TEXT = re.compile(r"\s(?:ci-dessous|ci-dessus|plus bas|plus haut|plus loin)\b")
@@ -157,7 +160,7 @@ def read_slot(text: str, pos: int, sentence_start: bool = False) -> tuple[str, i
     if best is None:
         return None
     end, name, kind = best
-    if text[at - 1:at] in _GLUE or _ONE_ACRONYM_AND_COMMON_WORDS.fullmatch(name):
+    if text[at - 1:at] in _GLUE or _ONE_ACRONYM_AND_COMMON_WORDS.fullmatch(name) or _VERB_FIRST.match(text, at):
         return None  # "Acquire::http::No-Cache", "l’ID de l’utilisateur propriétaire"
     if " " not in name and _NUMBERED.match(text, end) or _HERE_IN_THE_TEXT.match(text, end):
         return None  # "Section 4.3", "Tableau 11.2", "Motifs génériques ci-dessous": a part of a document

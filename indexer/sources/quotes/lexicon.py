@@ -143,15 +143,17 @@ PLATFORMS = {
 # A link counts only where its anchor says it cites (a study, an article, figures) or where the
 # words right before it do; there the cue must be a citing one ("selon", "cette étude"), since
 # "données" or "résultats" before a link in technical prose gloss a term.
-# Matched on lower-cased text; grouped by first letter (a link's words are read once per link).
+# Matched on lower-cased text, whole words ("vous reporter à" is no report); grouped by first letter
+# (a link's words are read once per link).
+_WORD_END = r"(?![a-zàâäçéèêëîïôöùûüÿœæ])"
 LINK_CUE = by_first_letter((
-    "étude|etude|enquête|enquete|rapport|report|sondage|baromètre|barometre|note|bilan|bulletin|données|donnees"
-    "|chiffres|statistiques|analyse|article|publié|publie|selon|d’après|d'après|source :|source:|sources :"
-    "|survey|study|paper|résultats|resultats|conclusions|déclaration|communiqué|avis|révél|revel|interview"
-    "|entretien|tribune|rapporte"
-).split("|"))
+    "études?|etudes?|enquêtes?|enquetes?|rapports?|reports?|sondages?|baromètres?|barometres?|notes?|bilans?"
+    "|bulletins?|données|donnees|chiffres|statistiques|analyses?|articles?|publiée?s?|publiee?s?|selon|d’après"
+    "|d'après|sources? ?:|surveys?|study|studies|papers?|résultats|resultats|conclusions|déclarations?"
+    "|communiqués?|avis|révèle|révélée?s?|révélait|interviews?|entretiens?|tribunes?|rapporte"
+).split("|")) + _WORD_END
 CITING_CUE = by_first_letter((
-    "étude|etude|enquête|enquete|rapport|report|sondage|baromètre|barometre|note |note,|note.|bilan|bulletin"
-    "|article|publié|publie|selon|d’après|d'après|source :|source:|sources :|survey|study|paper|communiqué"
-    "|révél|revel|interview|entretien|tribune"
-).split("|"))
+    "études?|etudes?|enquêtes?|enquetes?|rapports?|reports?|sondages?|baromètres?|barometres?|notes?|bilans?"
+    "|bulletins?|articles?|publiée?s?|publiee?s?|selon|d’après|d'après|sources? ?:|surveys?|study|studies"
+    "|papers?|communiqués?|révèle|révélée?s?|révélait|interviews?|entretiens?|tribunes?"
+).split("|")) + _WORD_END

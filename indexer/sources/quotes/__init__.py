@@ -22,7 +22,7 @@ articles, BENCHMARKS.md "Sources facet quality"): these rules find 0.85 of the e
 with a precision of 0.97 (the previous rules: 0.31 and 0.29). spaCy's French pipeline
 (fr_core_news_sm 3.8), its PER and ORG entities taken only in the sentences that hold a citation
 cue (bench/sources_eval/ner_baseline.py), finds 0.56 with a precision of 0.52 (it tags products,
-places and the people merely mentioned in those sentences as readily), and costs 25 times the
+places and the people merely mentioned in those sentences as readily), and costs 19 times the
 CPU time of this whole extraction on bench's corpus for those sentences alone; used to check the
 rules' names it could only remove some of their rare false sources, at a build cost far beyond the
 15% the build may grow. A rule that misfires can be read and fixed; a test pins it.

@@ -74,7 +74,8 @@ NOT_NAME_WORD = (
     "(?:(?:" + "|".join(sorted(FUNCTION_WORDS, key=len, reverse=True)) + rf"){END}|{SAYING}{END}|{PARTICIPLES}{END})"
 )
 ORG_WORD = (  # PwC, L’Atelier, CFE-CGC, Canal+, e-Enfance
-    rf"(?!{STOP}|L{A}|D{A}|Qu{A}|N{A}|J{A}|S{A}|C{A})(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])\+?|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
+    rf"(?!{STOP}|L{A}|D{A}|Qu{A}|N{A}|J{A}|S{A}|C{A})(?:[{UP}][{UP}{LO}0-9&{APOS}.-]*(?<![.{APOS}-])(?:/[{UP}][{UP}{LO}0-9]+)?\+?"
+    rf"|[{LO}]{{1,3}}-?[{UP}][{UP}{LO}]+){END}"
 )
 LOWER_WORD = rf"(?!{NOT_NAME_WORD})[{LO}][{LO}-]*(?:{A}[{LO}]+)?{END}"
 ADJECTIVE = (
@@ -113,7 +114,7 @@ _INSTITUTION = re.compile(INSTITUTION_NAME)
 # After a descriptor a name may start with a grammar word: "le collectif Nous Toutes".
 _DESCRIBED = re.compile(
     rf"{DESCRIPTOR}{END}(?:\s{CONNECTOR}\s?{LOWER_WORD})?(?:\s{ADJECTIVE}){{0,2}}\s"
-    rf"(?P<name>(?>(?:{ORG_WORD}|[{UP}][{LO}]+{END}){ORG_REST}))"
+    rf"(?P<name>(?>(?:{ORG_WORD}|[{UP}][{LO}]+{END})(?:\s[{UP}][{LO}]+{END})?{ORG_REST}))"
 )
 # A body written out in full, then its acronym: "le collectif contre les nuisances aériennes de
 # l’agglomération toulousaine (Ccnat)", "le service statistique du ministère … (Agreste)".
@@ -237,7 +238,7 @@ def is_name(name: str) -> bool:
     """Looks like a proper name or a title: capitalised words, short, no shortcut, code or question."""
     if _DOMAIN.fullmatch(name):
         return True
-    if len(name) < 2 or len(name) > 80 or re.search(r"[?!%^\[\]{}<>=/\\|_@#$*~]|\+\s|\s\+|\d{3}", name):
+    if len(name) < 2 or len(name) > 80 or re.search(r"[?!%^\[\]{}<>=\\|_@#$*~]|(?<![A-Za-zé])/|/(?![A-Z])|\+\s|\s\+|\d{3}", name):
         return False
     words = _WORDS.findall(name)
     if not 1 <= len(words) <= 12 or source_key(name) in NOT_SOURCES:

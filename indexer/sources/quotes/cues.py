@@ -71,8 +71,7 @@ _WORDS_OF = re.compile(
 
 
 WORK = re.compile(
-    # not after "d’": "des modules d’analyse de Perl" is a kind of module, not a work of Perl
-    rf"(?:[\s(«“\"\[—–-]|(?<![dD])[’'])(?P<work>{WORK_ALONE}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
+    rf"{BEFORE_WORD}(?P<work>{WORK_ALONE}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
     rf"(?:\s{LOWER_WORD}){{0,3}}(?:\s{PREP}\s?|\s(?=[{UP}]))"
 )
 _COMMISSIONED = re.compile(
@@ -83,6 +82,8 @@ _COMMISSIONED = re.compile(
 def _works(text: str) -> Iterator[Mention]:
     """"une étude de l’Ifop", "l’enquête internationale Timss", "sondage Ipsos commandé par l’Ademe"."""
     for match in WORK.finditer(text):
+        if text[match.start("work") - 2:match.start("work")] in ("d’", "d'", "D’", "D'"):
+            continue  # "des modules d’analyse de Perl": a kind of module, not a work of Perl
         cited = list(cited_at(text, match.end()))
         yield from positions(cited)
         if cited:

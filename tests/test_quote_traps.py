@@ -67,6 +67,21 @@ TRAPS = {
         ("Selon nos informations, d’après un proche du dossier, le gouvernement hésite.", []),
         ("Selon les experts, la police et les syndicats, rien n’est joué.", []),
     ],
+    "identifiers glued to code": [
+        ("Les binaires sont pointés par Dir::Bin ; Acquire::http::No-Cache dit au mandataire de ne rien garder.", []),
+        ("Seules les projections MAP_SHARED sont autorisées, selon ORDRE_TRI ou source:Version.", []),
+        ("La forme est décrite par Cylindres/Têtes/Secteurs, précisé par FinalKillSignal=.", []),
+    ],
+    "verbs and numbers opening a sentence": [
+        ("La page de code est 850. Consultez la table suivante, puis indique-t-il la valeur.", []),
+        ("Écrire la table de partitions sur le disque. Trois chiffres au plus peuvent être affichés, précise-t-on.", []),
+    ],
+    "things and parts of a document": [
+        ("Le système Debian demande que l’on exécute sync ; la commande Linux explique la suite.", []),
+        ("Le processus est expliqué dans Mises à jour indépendantes, décrit dans Motifs génériques ci-dessous.", []),
+        ("Chaque version a un nom : voir la Section 4.3, selon le Tableau 11.2.", []),
+        ("inet (TCP/IP), ax25 (AMPR Packet Radio), ddp (Appletalk Phase 2) sont pris en charge.", []),
+    ],
     "roles without a name": [
         ("Le PDG de la société a parlé. Selon les cas, le directeur du service s’exprime.", []),
         ("Le ministre de l’Économie a rappelé que la prévision restait « atteignable ».", []),

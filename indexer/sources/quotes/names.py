@@ -128,7 +128,7 @@ _WORD_AND_NOUN = re.compile(rf"{ORG_WORD}\s(?<![{UP}0-9]\s){LOWER_WORD}(?=\s?[,.
 _ARTICLE = re.compile(ARTICLE)
 _NAMEABLE = re.compile(rf"[{UP}]|[a-z0-9]\.[a-z]{{2}}")
 # "Consultez la table", "Écrire la table de partitions", "Indiquer le numéro": a verb, not a name.
-_VERB_FIRST = re.compile(rf"[{UP}][{LO}]+(?:er|ir|ez)\s(?:la|le|les|l{A}|un|une|des|du|au|aux|à|ce|cette|ces)\b")
+_VERB_FIRST = re.compile(rf"[{UP}][{LO}]+(?:er|ir|ez|ire|dre|tre)\s(?:la|le|les|l{A}|un|une|ce|cette|ces)\b")
 _GLUE = set(":_/=@.\\")
 _ONE_ACRONYM_AND_COMMON_WORDS = re.compile(rf"[{UP}]{{2,4}}(?:\s(?:{CONNECTOR}\s?)?[{LO}][{LO}{APOS}-]*)+")
 _HERE_IN_THE_TEXT = re.compile(r"\s(?:ci-dessous|ci-dessus|plus bas|plus haut|plus loin)\b")

@@ -5,14 +5,16 @@
 Two engines, each in its own child processes, taking turns: the code of a git ref (today's) and
 the work tree. For each: the time `extract_sources` takes over every article of the corpus (read
 beforehand, as the build reads them), and the time of a full build of the corpus (bench.worker's
-build-project). Prints medians and ratios, writes them as JSON to bench/out/sources-speed.json.
-Nothing is asserted.
+build-project). Times are CPU seconds (user + system, of the step's whole process tree), which other
+work on shared cores disturbs far less than wall time; wall time is reported beside. Prints medians
+and ratios, writes them as JSON to bench/out/sources-speed.json. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -28,10 +30,15 @@ def _extract_child(corpus: Path, result: Path) -> None:
     from indexer.sources.quotes import extract_sources
 
     articles = [a for a in open_source(str(corpus)) if hasattr(a, "body")]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     found = sum(len(extract_sources(a.body, a.body_html)) for a in articles)
-    seconds = time.perf_counter() - started
-    result.write_text(json.dumps({"seconds": seconds, "articles": len(articles), "sources": found}))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    result.write_text(json.dumps({"seconds": seconds, "cpu": cpu, "articles": len(articles), "sources": found}))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
 
     engines = {"before": Engine(args.ref), "after": Engine(None)}
     corpus = args.corpus.resolve()
-    times: dict[str, dict[str, list[float]]] = {name: {"extract": [], "build": []} for name in engines}
+    times: dict[str, dict[str, list[float]]] = {
+        name: {"extract": [], "build": [], "extract_wall": [], "build_wall": []} for name in engines
+    }
     counts: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="sources-speed-") as tmp:
         for round_ in range(args.rounds):
@@ -72,17 +81,22 @@ def main(argv: list[str] | None = None) -> int:
                     print(proc.stderr[-3000:], file=sys.stderr)
                     return 1
                 data = json.loads(result.read_text())
-                times[name]["extract"].append(data["seconds"])
+                times[name]["extract"].append(data["cpu"])
+                times[name]["extract_wall"].append(data["seconds"])
                 counts[name] = {"articles": data["articles"], "sources": data["sources"]}
-                log(f"round {round_ + 1} {name}: extraction {data['seconds']:.2f} s, {data['sources']} sources")
+                log(f"round {round_ + 1} {name}: extraction {data['cpu']:.2f} s CPU ({data['seconds']:.2f} s wall), "
+                    f"{data['sources']} sources")
                 if not args.no_build:
+                    before = _children_cpu()
                     built = step(engine, sys.executable, "build-project", Path(tmp) / f"b-{name}-{round_}.json",
                                  timeout=3600, corpus=corpus, index=Path(tmp) / f"index-{name}-{round_}")
-                    times[name]["build"].append(built["seconds"])
-                    log(f"round {round_ + 1} {name}: build {built['seconds']:.1f} s")
+                    times[name]["build"].append(_children_cpu() - before)
+                    times[name]["build_wall"].append(built["seconds"])
+                    log(f"round {round_ + 1} {name}: build {times[name]['build'][-1]:.1f} s CPU "
+                        f"({built['seconds']:.1f} s wall)")
     medians = {name: {k: statistics.median(v) if v else None for k, v in t.items()} for name, t in times.items()}
     ratio = {k: (medians["after"][k] / medians["before"][k]) if medians["before"][k] else None
-             for k in ("extract", "build")}
+             for k in ("extract", "build", "extract_wall", "build_wall")}
     report = {"ref": args.ref, "before": engines["before"].describe, "after": engines["after"].describe,
               "corpus": str(args.corpus), "rounds": args.rounds, "times_s": times, "median_s": medians,
               "ratio_after_before": ratio, "counts": counts}
@@ -90,9 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "sources-speed.json").write_text(json.dumps(report, indent=1))
     print(f"| step | before ({report['before']}) | after ({report['after']}) | after / before |")
     print("|---|---:|---:|---:|")
-    for k in ("extract", "build"):
+    labels = {"extract": "extraction, CPU", "build": "build, CPU", "extract_wall": "extraction, wall",
+              "build_wall": "build, wall"}
+    for k, label in labels.items():
         if medians["before"][k] is not None:
-            print(f"| {k}, median of {args.rounds}, s | {medians['before'][k]:.2f} | {medians['after'][k]:.2f} "
+            print(f"| {label}, median of {args.rounds}, s | {medians['before'][k]:.2f} | {medians['after'][k]:.2f} "
                   f"| {ratio[k]:.2f} |")
     print(f"sources found: before {counts['before']['sources']}, after {counts['after']['sources']} "
           f"({counts['after']['articles']} articles)")

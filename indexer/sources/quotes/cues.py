@@ -48,9 +48,13 @@ def mentions(text: str) -> Iterator[Mention]:
 
 # --- The forms that are not speech ---------------------------------------------------------------
 
+_OF = "d(?:e la|e l’|e l'|es|u|e|’|')"
 ACCORDING_TO = re.compile(
-    rf"{BEFORE_WORD}(?:[Ss]elon|[Dd]{A}apr[èe]s|[Àà] en croire|[Dd]e l{A}avis d(?:e la|e l{A}|es|u|e|{A})"
-    rf"|[Aa]ux yeux d(?:e la|e l{A}|es|u|e|{A})|[Ss]ources?\s?:(?=\s))\s?"
+    BEFORE_WORD + by_first_letter([
+        "selon", "Selon", "d’après", "D’après", "d'après", "D'après", "d’apres", "d'apres", "à en croire", "À en croire",
+        f"aux yeux {_OF}", f"Aux yeux {_OF}", f"de l’avis {_OF}", f"De l’avis {_OF}", f"de l'avis {_OF}",
+        "source ?:(?=\\s)", "Source ?:(?=\\s)", "sources ?:(?=\\s)", "Sources ?:(?=\\s)",
+    ]) + r"\s?"
 )
 
 
@@ -71,7 +75,7 @@ _WORDS_OF = re.compile(
 
 
 WORK = re.compile(
-    rf"{BEFORE_WORD}(?P<work>{WORK_ALONE}|[ÉE]tude|Enqu[êe]te|Rapport|Sondage|Barom[èe]tre){NOT_BEFORE}"
+    rf"{BEFORE_WORD}(?P<work>{WORK_ALONE}){NOT_BEFORE}"
     rf"(?:\s{LOWER_WORD}){{0,3}}(?:\s{PREP}\s?|\s(?=[{UP}]))"
 )
 _COMMISSIONED = re.compile(
@@ -92,22 +96,24 @@ def _works(text: str) -> Iterator[Mention]:
                 yield from positions(cited_at(text, commissioned.end()))
 
 
-_OUTLET_VERBS = by_first_letter(
-    "interrog interview contact cit publi rapport révél revél relay pilot command rédig "
-    "communiqu glan".split()
-)
-OUTLET = re.compile(
-    rf"{BEFORE_WORD}(?:(?:(?:{_OUTLET_VERBS}|Interrog|Interview|Cit|Publi)(?:é|ée|és|ées)"
-    rf"|(?:paru|lu|joint)(?:e|s|es)?)(?:\s[{LO}0-9]+){{0,3}}?\s(?:par|dans)\s"
-    rf"|(?:réalis|coordonn)(?:é|ée|és|ées)\s(?:par|avec)\s|(?:conduit|produit)(?:e|s|es)?\s(?:par|avec)\s"
-    rf"|(?:expliqu|document|expos)(?:é|ée|és|ées)(?:\s[{LO}]+){{0,2}}?\spar\s"
+_PARTICIPLE_END = "(?:é|ée|és|ées)"
+_OUTLET_FORMS = (
+    [f"{verb}{_PARTICIPLE_END}(?:\\s[{LO}0-9]+){{0,3}}?\\s(?:par|dans)\\s" for verb in (
+        "interrog interview contact cit publi rapport révél revél relay pilot command rédig communiqu glan "
+        "Interrog Interview Cit Publi").split()]
+    + [f"{verb}(?:e|s|es)?(?:\\s[{LO}0-9]+){{0,3}}?\\s(?:par|dans)\\s" for verb in ("paru", "lu", "joint")]
+    + [f"{verb}{_PARTICIPLE_END}\\s(?:par|avec)\\s" for verb in ("réalis", "coordonn")]
+    + [f"{verb}(?:e|s|es)?\\s(?:par|avec)\\s" for verb in ("conduit", "produit")]
+    + [f"{verb}{_PARTICIPLE_END}(?:\\s[{LO}]+){{0,2}}?\\spar\\s" for verb in ("expliqu", "document", "expos")]
     # "décrit dans la Charte Debian", never "décrit dans Sauvetage de paquets" (a section's title)
-    rf"|(?:décrite?s?|(?:expliqu|document|expos)(?:é|ée|és|ées))(?:\s[{LO}]+){{0,2}}?\sdans\s(?=(?:la|le|les|l{A})\s?[{UP}])"
-    rf"|au micro d(?:e|u|es)\s?|sur l{A}antenne d(?:e|u|es)\s?"
-    rf"|à l{A}antenne d(?:e|u|es)\s?|sur le plateau d(?:e|u|es)\s?"
-    rf"|dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\s?"
-    rf"|dans (?:la revue|le journal|le quotidien|le magazine|l{A}hebdomadaire|le mensuel|les colonnes d(?:e|u|es)))\s?"
+    + [f"{verb}(?:\\s[{LO}]+){{0,2}}?\\sdans\\s(?=(?:la|le|les|l{A})\\s?[{UP}])"
+       for verb in ("décrite?s?", f"expliqu{_PARTICIPLE_END}", f"document{_PARTICIPLE_END}", f"expos{_PARTICIPLE_END}")]
+    + [f"au micro d(?:e|u|es)\\s?", f"sur l{A}antenne d(?:e|u|es)\\s?", f"à l{A}antenne d(?:e|u|es)\\s?",
+       "sur le plateau d(?:e|u|es)\\s?",
+       f"dans (?:un|une|son|sa) (?:entretien|interview|tribune|chronique|éditorial) (?:accordée? )?(?:au|à la|à l{A}|à|aux)\\s?",
+       f"dans (?:la revue|le journal|le quotidien|le magazine|l{A}hebdomadaire|le mensuel|les colonnes d(?:e|u|es))\\s?"]
 )
+OUTLET = re.compile(rf"{BEFORE_WORD}{by_first_letter(_OUTLET_FORMS)}\s?")
 
 
 def _outlets(text: str) -> Iterator[Mention]:
@@ -168,7 +174,8 @@ def _parentheses(text: str) -> Iterator[Mention]:
 
 TITLE_BY = re.compile(rf"[»”]\s+(?:de|du|des|d{A})\s?(?P<who>{ORG})(?:\s+et\s+(?P<also>{ORG}))?(?=\s*[,.;:!?()]|\s*$)")
 TITLED = re.compile(
-    rf"{BEFORE_WORD}(?:[Ll]ecture|[Rr]apport|[ÉEée]tude)\s+(?:de\s+|d{A}|du\s+)?[«“]\s*(?P<titled>[^«»“”\n]{{2,80}}?)\s*[»”]"
+    rf"{BEFORE_WORD}{by_first_letter('lecture Lecture rapport Rapport étude Étude etude Etude'.split())}"
+    rf"\s+(?:de\s+|d{A}|du\s+)?[«“]\s*(?P<titled>[^«»“”\n]{{2,80}}?)\s*[»”]"
 )
 
 

@@ -22,10 +22,6 @@ def by_first_letter(alternatives: list[str]) -> str:
     ) + ")"
 
 
-def _forms(stems: str, endings: str) -> str:
-    return by_first_letter(stems.split()) + endings
-
-
 # Regular verbs of saying by stem, with their present, past participle and imperfect endings:
 # "explique", "expliquent", "expliqué", "expliquait". Accents that move are in the stem class.
 _ER = (
@@ -37,7 +33,7 @@ _ER = (
     "lanc lâch souffl savour pest gliss lanç confess objecte? répét r[ée]p[eéè]t notifi"
 )
 _ER_ENDINGS = r"(?:e|es|ent|é|ée|és|ées|ait|aient)"
-_IRREGULAR = by_first_letter((
+_IRREGULAR_FORMS = ((
     r"dit|disait|disent|écrit|écrivait|écrivent|décrit|décrivait|conclut|conclu|concluait|reconna[iî]t"
     r"|reconnu|reconnaissait|reconnaissent|prévient|prévenu|prévenait|préviennent|soutient|soutenu"
     r"|soutenait|soutiennent|répond|répondu|répondait|répondent|défend|défendu|défendait|défendent"
@@ -55,7 +51,15 @@ _INFINITIVE = (
     r"de (?:conclure|préciser|souligner|résumer|rappeler|ajouter|nuancer|poursuivre|renchérir|commenter"
     r"|s[’']interroger|s[’']enthousiasmer|regretter|tempérer)"
 )
-SAYING = rf"(?:{_PRONOMINAL}|{_IRREGULAR}|{_INFINITIVE}|{_forms(_ER, _ER_ENDINGS)})"
+# One alternation grouped by first letter: the regular stems with their endings, the irregular
+# forms, "de conclure", and the pronominal forms split by their first letter ("s’", "se ").
+_PRONOMINAL_REST = _PRONOMINAL.removeprefix(r"(?:s[’']|se\s)")
+SAYING = by_first_letter(
+    [stem + _ER_ENDINGS for stem in _ER.split()]
+    + _IRREGULAR_FORMS
+    + [_INFINITIVE]
+    + ["s’" + _PRONOMINAL_REST, "s'" + _PRONOMINAL_REST, r"se\s" + _PRONOMINAL_REST]
+)
 
 # Verbs that say something only when their speaker follows them (after a quote or a comma):
 # "Le loto rapporte 30 millions", "Free lance une box", "le parc poursuit son expansion".
@@ -94,6 +98,7 @@ WORK_ALONE = by_first_letter((
     "|modélisations?|comparatifs?|classements?|recensements?|estimations?|calculs?|projections|prévisions?"
     "|simulations?|livres? blancs?|articles?|tribunes?|chroniques?|billets?|interviews?|panoramas?|palmarès"
     "|phrases?|formules?|citations?|propos|déclarations?|paroles"
+    "|Étude|Etude|Enquête|Enquete|Rapport|Sondage|Baromètre|Barometre"
 ).split("|"))
 STUDY_CAP = r"(?:[ÉE]tude|Enqu[êe]te|Rapport|Analyse|Sondage|Barom[èe]tre|Note|Bilan|Source|Sources|Chiffres|Donn[ée]es)"
 

@@ -297,3 +297,21 @@ def test_a_damaged_cache_is_started_again(site, tmp_path):
     site.log.clear()
     articles, _, _ = read(site.base + "/feed.rss", tmp_path)
     assert len(articles) == 3 and "if-none-match" not in site.requests_to("/feed.rss")[0]
+
+
+@pytest.mark.parametrize("markup, listing", [
+    ('<body class="home blog wp-embed-responsive"><article><h2><a href="/a/">A</a></h2></article></body>', True),
+    ('<body class="archive author author-admin"><h1>Author: Camille</h1></body>', True),
+    ('<body class="search search-results"><h1>Résultats</h1></body>', True),
+    ('<head><script type="application/ld+json">{"@graph": [{"@type": "CollectionPage"}]}</script></head>'
+     '<body><h1>Catégorie</h1></body>', True),
+    ('<body class="post-template-default single single-post postid-4"><article><h1>Un article</h1>'
+     '<p>Le texte.</p></article><aside><h3><a href="/b/">Lire aussi</a></h3></aside></body>', False),
+    ('<body class="home page-template-default page page-id-2"><h1>Accueil</h1><p>Une page fixe.</p></body>', False),
+    ('<head><script type="application/ld+json">{"@type": "NewsArticle", "headline": "Un blog"}</script></head>'
+     '<body><h1>Un blog</h1></body>', False),
+])
+def test_a_page_listing_others_is_told_from_an_article(markup, listing):
+    from indexer.sources.text import parse_html
+    from indexer.sources.web.sitemap import is_listing
+    assert is_listing(parse_html(f"<html>{markup}</html>")) is listing

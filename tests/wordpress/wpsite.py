@@ -36,7 +36,7 @@ MARIADBD = "/usr/sbin/mariadbd"
 INSTALL_DB = "/usr/bin/mariadb-install-db"
 MARIADB = "/usr/bin/mariadb"
 PHP = "/usr/bin/php"
-PACKAGES = "wordpress mariadb-server php php-cli php-mysql"
+PACKAGES = "wordpress mariadb-server php php-cli php-mysql php-xml"
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "integrations" / "wordpress" / "archive-search"
 
@@ -54,6 +54,10 @@ def missing() -> str | None:
                            capture_output=True, text=True)
     if probe.stdout != "yes":
         return "PHP has no mysqli (apt-get install php-mysql)"
+    probe = subprocess.run([PHP, "-r", "echo extension_loaded('simplexml') ? 'yes' : 'no';"],
+                           capture_output=True, text=True)
+    if probe.stdout != "yes":  # WordPress's sitemaps answer 501 without it
+        return "PHP has no SimpleXML (apt-get install php-xml)"
     return None
 
 

@@ -35,6 +35,9 @@ MAX_DEPTH = 3          # an index of indexes of sitemaps; deeper nesting is a lo
 ACCEPT_XML = "application/xml, text/xml;q=0.9, */*;q=0.5"
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+# Pages that list others (is_listing): body classes of WordPress and most themes, schema.org types.
+LISTING_CLASSES = {"blog", "archive", "search", "search-results"}
+LISTING_TYPES = ("CollectionPage", "SearchResultsPage", "ProfilePage")
 
 
 class SitemapReader(Reader):
@@ -202,10 +205,29 @@ class SitemapReader(Reader):
         if page.xpath(f"//form[contains(concat(' ', normalize-space(@class), ' '), ' {PASSWORD_FORM} ')]"):
             self.excluded["password-protected"] += 1
             return None
+        if is_listing(page):
+            self.excluded["a listing of other pages (home, archive, search)"] += 1
+            return None
         article = page_article(page, loc)
         article.url = article.url or answer.final_url
         self.cache.put_page(self.path, loc, lastmod, json.dumps(asdict(article), ensure_ascii=False))
         return article
+
+
+def is_listing(page) -> bool:
+    """Whether a page lists other pages rather than holding an article: a blog's home, an archive
+    of a category, a tag, an author or a month, search results. Sitemaps list them (WordPress's
+    does: its home and its authors), and indexed they would repeat every excerpt they show,
+    a protected post's title among them. Told by the classes WordPress and most themes give
+    `<body>` (`blog`, `archive`, `search`) or by schema.org's page types in JSON-LD."""
+    body = next(page.iter("body"), None)
+    if body is not None and LISTING_CLASSES & set((body.get("class") or "").split()):
+        return True
+    for script in page.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+            if any(f'"{kind}"' in script.text for kind in LISTING_TYPES):
+                return True
+    return False
 
 
 def _files(n: int) -> str:

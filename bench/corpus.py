@@ -8,7 +8,15 @@ Zipf-like distribution), categories (15), authors (50), dates over 20 years and 
 (~200 names). Everything comes from one seeded RNG: the same packages and the same seed give the
 same file, and the first 1,000 articles of every size are the same (so the query mix is shared).
 
+The *wide* variant (issue 11) is the same articles with a newsroom's taxonomies: each article also
+has 5 tags of its own (50,000 distinct tags at 10k articles), a different author drawn from 2 names
+an article (20,000 names at 10k; one author an article: 10,000 distinct, the most there can be) and
+2 sources of its own (20,000 at 10k), listed in its `sources` field (the text is unchanged, so that
+searching both variants differs by the facets alone). These come from a second RNG: the usual
+corpus is unchanged.
+
     python -m bench.corpus --sizes 1k,10k        # writes bench/out/corpus-1k.jsonl, corpus-10k.jsonl
+    python -m bench.corpus --sizes 10k --variant wide   # bench/out/corpus-10k-wide.jsonl
 """
 
 from __future__ import annotations
@@ -292,14 +300,54 @@ def size_label(n: int) -> str:
     return f"{n // 1000}k" if n % 1000 == 0 and n >= 1000 else str(n)
 
 
-def corpus_path(n: int, seed: int = DEFAULT_SEED) -> Path:
+VARIANTS = ("usual", "wide")
+WIDE_TAGS, WIDE_AUTHORS, WIDE_SOURCES = 5, 2, 2  # per article: own tags, author names, own sources
+
+
+def corpus_path(n: int, seed: int = DEFAULT_SEED, variant: str = "usual") -> Path:
     suffix = "" if seed == DEFAULT_SEED else f"-s{seed}"
-    return OUT / f"corpus-{size_label(n)}{suffix}.jsonl"
+    return OUT / f"corpus-{size_label(n)}{suffix}{'' if variant == 'usual' else '-' + variant}.jsonl"
 
 
-def generate(n: int, path: Path, seed: int = DEFAULT_SEED, pool: list[str] | None = None) -> dict:
+class _Taxonomy:
+    """The wide variant's values: tags from pairs of the corpus's words, authors and sources from
+    name parts (compound family names, people with their organisation), all distinct, shuffled."""
+
+    def __init__(self, n: int, seed: int, pool: list[str]):
+        rng = random.Random(seed * 31 + 7)
+        words = _vocabulary(pool, 3000)
+        self.tags = self._distinct(rng, WIDE_TAGS * n, lambda: f"{rng.choice(words)} {rng.choice(words)}")
+        self.authors = self._distinct(
+            rng, WIDE_AUTHORS * n,
+            lambda: f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}-{rng.choice(LAST_NAMES)}")
+        self.sources = self._distinct(
+            rng, WIDE_SOURCES * n,
+            lambda: f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}-{rng.choice(LAST_NAMES)} "
+                    f"({rng.choice(COMPANIES + ORGANISATIONS)})")
+
+    @staticmethod
+    def _distinct(rng: random.Random, count: int, make) -> list[str]:
+        out, seen = [], set()
+        while len(out) < count:
+            value = make()
+            key = value.casefold()
+            if key not in seen and not value.split()[0] == value.split()[-1]:
+                seen.add(key)
+                out.append(value)
+        return out
+
+    def article(self, i: int, record: dict) -> None:
+        """Gives article i its own values (article i's slice of each list: every value used)."""
+        record["tags"] = record["tags"] + self.tags[WIDE_TAGS * i:WIDE_TAGS * (i + 1)]
+        record["author"] = self.authors[WIDE_AUTHORS * i]
+        record["sources"] = sorted(set(record["sources"]) | set(self.sources[WIDE_SOURCES * i:WIDE_SOURCES * (i + 1)]))
+
+
+def generate(n: int, path: Path, seed: int = DEFAULT_SEED, pool: list[str] | None = None,
+             variant: str = "usual") -> dict:
     """Writes n articles to path; returns a summary (paragraph pool, words)."""
     pool = pool if pool is not None else french_paragraphs()
+    wide = _Taxonomy(n, seed, pool) if variant == "wide" else None
     rng = random.Random(seed)
     lengths = [len(p.split()) for p in pool]
     tags = _vocabulary(pool, 300)
@@ -356,17 +404,19 @@ def generate(n: int, path: Path, seed: int = DEFAULT_SEED, pool: list[str] | Non
                 "categories": list(dict.fromkeys(rng.choices(CATEGORIES, cat_weights, k=rng.choice((1, 1, 2))))),
                 "sources": quoted,
             }
+            if wide is not None:
+                wide.article(i, record)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     tmp.replace(path)
     return {"articles": n, "paragraph_pool": len(pool), "words": total_words, "path": str(path)}
 
 
-def ensure_corpus(n: int, seed: int = DEFAULT_SEED, log=print) -> Path:
+def ensure_corpus(n: int, seed: int = DEFAULT_SEED, log=print, variant: str = "usual") -> Path:
     """The corpus of n articles, generated unless already there."""
-    path = corpus_path(n, seed)
+    path = corpus_path(n, seed, variant)
     if not path.is_file():
         log(f"bench: generating {path.name} ...")
-        summary = generate(n, path, seed)
+        summary = generate(n, path, seed, variant=variant)
         log(f"bench: {summary['articles']} articles, {summary['words']:,} words "
             f"from {summary['paragraph_pool']} paragraphs -> {path}")
     return path
@@ -377,6 +427,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="1k,10k,100k")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--force", action="store_true", help="regenerate even if the file exists")
+    ap.add_argument("--variant", choices=VARIANTS, default="usual",
+                    help="wide: the same articles with 5 own tags, an own author and 2 own sources each")
     args = ap.parse_args(argv)
     try:
         pool = french_paragraphs()
@@ -384,11 +436,11 @@ def main(argv=None) -> int:
         print(e.code, file=sys.stderr)
         return 1
     for n in map(parse_size, args.sizes.split(",")):
-        path = corpus_path(n, args.seed)
+        path = corpus_path(n, args.seed, args.variant)
         if path.is_file() and not args.force:
             print(f"{path} exists (use --force to regenerate)")
             continue
-        summary = generate(n, path, args.seed, pool)
+        summary = generate(n, path, args.seed, pool, args.variant)
         print(f"{summary['articles']} articles, {summary['words']:,} words from "
               f"{summary['paragraph_pool']} paragraphs -> {path}")
     return 0

@@ -19,6 +19,7 @@ TOKENIZE = "unicode61 remove_diacritics 2"
 WEIGHTS = "3.0, 1.0, 2.0, 1.5"   # title, body, tags, sources
 FACETS = ("tag", "category", "source", "year", "author")
 MAX_FACET_VALUES = 100
+SNIPPET = "snippet(fts, 1, '<mark>', '</mark>', '…', 32)"
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ITEM = re.compile(r'"([^"]*)"?|(\S+)')
@@ -90,7 +91,9 @@ class Fts5Search:
         self.db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
         self.db.execute("CREATE TEMP TABLE m(doc INTEGER PRIMARY KEY)")
 
-    def search(self, q: str, filters: dict | None = None, per_page: int = 10) -> dict:
+    def search(self, q: str, filters: dict | None = None, per_page: int = 10, simple: bool = False) -> dict:
+        """The full answer; `simple`: FTS5's simple one, the peer of issue 11 (the total, the top
+        `per_page` with their stored fields but no snippet, and the counts of the tag facet only)."""
         db = self.db
         filters = {k: v for k, v in (filters or {}).items() if v}
         match = to_match(q)
@@ -123,7 +126,7 @@ class Fts5Search:
         if match is not None:
             where, args = conds("rowid")
             rows = db.execute(
-                f"SELECT rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 32), bm25(fts, {WEIGHTS}) "
+                f"SELECT rowid, {'NULL' if simple else SNIPPET}, bm25(fts, {WEIGHTS}) "
                 f"FROM fts WHERE fts MATCH ?{''.join(' AND ' + w for w in where)} "
                 f"ORDER BY bm25(fts, {WEIGHTS}) LIMIT ?", [match, *args, per_page]).fetchall()
         else:
@@ -131,7 +134,8 @@ class Fts5Search:
             ids = [r[0] for r in db.execute(
                 "SELECT d.id FROM docs d" + _where(where) + " ORDER BY d.date DESC LIMIT ?",
                 [*args, per_page]).fetchall()]
-            rows = [(i, db.execute("SELECT substr(body, 1, 220) FROM fts WHERE rowid = ?", (i,)).fetchone()[0],
+            rows = [(i, None if simple else
+                     db.execute("SELECT substr(body, 1, 220) FROM fts WHERE rowid = ?", (i,)).fetchone()[0],
                      None) for i in ids]
         results = []
         for rowid, snippet, score in rows:
@@ -139,13 +143,14 @@ class Fts5Search:
                            "WHERE id = ?", (rowid,)).fetchone()
             results.append({"id": d[0], "url": d[1], "title": d[2], "date": d[3], "author": d[4],
                             "tags": json.loads(d[5]), "categories": json.loads(d[6]),
-                            "sources": json.loads(d[7]), "snippet": snippet,
+                            "sources": json.loads(d[7]), **({} if simple else {"snippet": snippet}),
                             "score": None if score is None else round(-score, 4)})
 
         # facets: one grouped count for the facets without a filter, one per filtered facet
-        counts: dict[str, list] = {f: [] for f in FACETS}
-        free = [f for f in FACETS if f not in filters]
-        groups = [(free, None)] + [([f], f) for f in filters]
+        shown = ("tag",) if simple else FACETS
+        counts: dict[str, list] = {f: [] for f in shown}
+        free = [f for f in shown if f not in filters]
+        groups = ([(free, None)] if free else []) + [([f], f) for f in filters if f in shown]
         for facets, skip in groups:
             where, args = conds("l.doc", skip)
             where = base_where + where + [f"l.facet IN ({','.join('?' * len(facets))})"]
@@ -155,7 +160,7 @@ class Fts5Search:
                     "GROUP BY l.facet, l.value", args):
                 counts[facet].append((count, value))
         facets_out = {}
-        for facet in FACETS:
+        for facet in shown:
             chosen = set(filters.get(facet, []))
             ranked = sorted(counts[facet], key=lambda cv: (-cv[0], cv[1]))[:MAX_FACET_VALUES]
             facets_out[facet] = [{"value": v, "count": c, "selected": v in chosen} for c, v in ranked]

@@ -7,6 +7,7 @@
     python -m bench.run ... --engine-ref HEAD          # measure a committed engine, not the work tree
     python -m bench.run ... --profile                  # + cProfile of the build and the search
     python -m bench.run --sizes 10k --live             # + the live index's updates (bench/live.py)
+    python -m bench.run --sizes 10k --variants usual,wide   # + the wide-taxonomy corpus (issue 11)
 
 Every timed step runs in a child process (peak RSS is that process's ru_maxrss). The figures
 are written as Markdown to --out (default: bench/out/BENCHMARKS.md; pass --out BENCHMARKS.md to
@@ -138,10 +139,10 @@ def machine() -> dict:
 _POOLS: dict[Path, list[dict]] = {}
 
 
-def run_size(n: int, args, engine: Engine, results: dict) -> None:
-    label = size_label(n)
-    corpus = corpus_mod.ensure_corpus(n, log=log)
-    res = results["sizes"].setdefault(label, {"articles": n})
+def run_size(n: int, args, engine: Engine, results: dict, variant: str = "usual") -> None:
+    label = size_label(n) + ("" if variant == "usual" else f"-{variant}")
+    corpus = corpus_mod.ensure_corpus(n, log=log, variant=variant)
+    res = results["sizes"].setdefault(label, {"articles": n, "variant": variant})
     per_kind = 4 if args.quick else args.per_kind
     mix = queries_mod.build_mix(corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus, per_kind=per_kind)
     pool_corpus = corpus_mod.ensure_corpus(1000, log=log) if n >= 1000 else corpus
@@ -174,13 +175,18 @@ def run_size(n: int, args, engine: Engine, results: dict) -> None:
                   index=idx, queries=qfile, rounds=args.rounds)
     res["search"] = {"summary": summarize(search["samples"]), "answers": search["answers"],
                      "first_round": summarize(search["samples"][:len(mix)])["overall"],
-                     "peak_rss_mb": search["peak_rss_mb"], "whoosh": search["whoosh"]}
+                     "peak_rss_mb": search["peak_rss_mb"], "whoosh": search["whoosh"],
+                     "facet_values": search.get("facet_values")}
     log(f"{label}: project search p50 {res['search']['summary']['overall']['p50']:.1f} ms")
     fsearch = step(engine, sys.executable, "search-fts5", OUT / f"r-fts5search-{label}.json", timeout,
                    index=db, queries=qfile, rounds=args.rounds)
     res["fts5_search"] = {"summary": summarize(fsearch["samples"]), "answers": fsearch["answers"],
                           "first_round": summarize(fsearch["samples"][:len(mix)])["overall"]}
     log(f"{label}: FTS5 search p50 {res['fts5_search']['summary']['overall']['p50']:.1f} ms")
+    fsimple = step(engine, sys.executable, "search-fts5-simple", OUT / f"r-fts5simple-{label}.json", timeout,
+                   index=db, queries=qfile, rounds=args.rounds)
+    res["fts5_simple"] = {"summary": summarize(fsimple["samples"])}
+    log(f"{label}: FTS5 simple answer (top 10, tag counts) p50 {res['fts5_simple']['summary']['overall']['p50']:.1f} ms")
 
     if args.fork_python and n <= args.fork_max:
         fidx = OUT / f"index-{label}-fork"
@@ -240,6 +246,21 @@ def run_size(n: int, args, engine: Engine, results: dict) -> None:
         log(f"{label}: live updates (bench.live, on a copy of the built index)")
         opts = live_mod.Options.quick() if args.quick else live_mod.Options(per_kind=per_kind)
         res["live"] = live_mod.run_size(n, engine, opts, index_from=idx, mix=mix, warmup=warmup, pool=http_pool)
+
+
+def run_interleaved(n: int, args, engine: Engine, results: dict) -> None:
+    """Issue 11's comparisons at the same moments: the project and FTS5's simple answer over both
+    corpus variants, each query asked of the four in turn (bench.worker search-interleaved)."""
+    label = size_label(n)
+    log(f"{label}: project and FTS5 simple over both variants, interleaved")
+    out = step(engine, sys.executable, "search-interleaved", OUT / f"r-interleaved-{label}.json",
+               args.step_timeout, index=OUT / f"index-{label}", index2=OUT / f"index-{label}-wide",
+               db=OUT / f"fts5-{label}.db", db2=OUT / f"fts5-{label}-wide.db", queries=OUT / f"queries-{label}.json",
+               rounds=args.rounds)
+    results.setdefault("interleaved", {})[label] = {name: summarize(samples) for name, samples in out["samples"].items()}
+    s = results["interleaved"][label]
+    log(f"{label}: interleaved p50 project {s['project']['overall']['p50']:.1f}, wide {s['project_wide']['overall']['p50']:.1f}, "
+        f"FTS5 simple {s['fts5_simple']['overall']['p50']:.1f}, wide {s['fts5_simple_wide']['overall']['p50']:.1f} ms")
 
 
 # ---------------------------------------------------------------- report
@@ -407,6 +428,7 @@ def report(results: dict) -> str:
                     lines.append(f"| `{row['function']}` | {row['calls']} | {row['cumtime']:.2f} | {row['tottime']:.2f} |")
                 lines += ["", "by own time: " + ", ".join(f"`{row['function']}` {row['tottime']:.2f} s"
                                                          for row in r["profile"][part + "_tottime"][:8]), ""]
+    lines += issue11_section(results)
     lines += ["## How to read it", "",
               "- *Full answer*: `indexer.search.search()` with the default 10 a page: total, top 10 with stored fields "
               "and a snippet, counts of the 5 facets, did-you-mean (and the corrected search when nothing matches). "
@@ -423,6 +445,63 @@ def report(results: dict) -> str:
     if results.get("notes"):
         lines += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
     return "\n".join(lines)
+
+
+def issue11_section(results: dict) -> list[str]:
+    """Issue 11's table: each corpus variant's full answer beside FTS5's full and simple answers
+    (same run, same queries), and the wide variant against the usual one."""
+    rows = [(label, r) for label, r in results["sizes"].items() if "fts5_simple" in r]
+    if not rows and not results.get("interleaved"):
+        return []
+    lines = ["## Wide taxonomies, and the full answer against FTS5's simple one (issue 11)", "",
+             "In process, uncached, ms, the query mix above. *Full answer*: the project's (top 10, snippets, "
+             "5 facets, suggestion). *FTS5 simple*: FTS5's total, top 10 with stored fields (no snippet) and "
+             "tag counts only (`bench/fts5.py`, `simple=True`). The *wide* corpus is the usual one's articles "
+             "with a newsroom's taxonomies (`python -m bench.corpus --variant wide`: 5 own tags, an own "
+             "author and 2 own sources an article).", "",
+             "| corpus | distinct tags / authors / sources | project p50 | p95 | p99 | FTS5 simple p50 | p99 | "
+             "FTS5 full p50 | p99 | **project / FTS5 simple, p50** | project / FTS5 full, p50 |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for label, r in rows:
+        a = r["search"]["summary"]["overall"]
+        f, fs = r["fts5_search"]["summary"]["overall"], r["fts5_simple"]["summary"]["overall"]
+        v = r["search"].get("facet_values") or {}
+        distinct = " / ".join(f"{v[k]:,}" if k in v else "–" for k in ("tag", "author", "source"))
+        lines.append(f"| {label} | {distinct} | {_f(a['p50'])} | {_f(a['p95'])} | {_f(a['p99'])} | "
+                     f"{_f(fs['p50'])} | {_f(fs['p99'])} | {_f(f['p50'])} | {_f(f['p99'])} | "
+                     f"**{_ratio(a['p50'], fs['p50'])}** | {_ratio(a['p50'], f['p50'])} |")
+    lines.append("")
+    for label, s in results.get("interleaved", {}).items():
+        lines += [f"**{label}, at the same moments** (each query asked of the four in turn, the order rotating: "
+                  "`bench.worker search-interleaved`; the tables above ran one step after another, while other "
+                  "work on the machine came and went), ms:", "",
+                  "| corpus | project p50 | p95 | p99 | FTS5 simple p50 | p99 | **project / FTS5 simple, p50** |",
+                  "|---|---|---|---|---|---|---|"]
+        for variant, p, f in (("usual", "project", "fts5_simple"), ("wide", "project_wide", "fts5_simple_wide")):
+            a, b = s[p]["overall"], s[f]["overall"]
+            lines.append(f"| {label}{'' if variant == 'usual' else '-wide'} | {_f(a['p50'])} | {_f(a['p95'])} | "
+                         f"{_f(a['p99'])} | {_f(b['p50'])} | {_f(b['p99'])} | **{_ratio(a['p50'], b['p50'])}** |")
+        a, b = s["project_wide"]["overall"], s["project"]["overall"]
+        lines += ["", f"**wide / usual, the project's full answer, same moments**: p50 **{_ratio(a['p50'], b['p50'])}**, "
+                  f"p95 {_ratio(a['p95'], b['p95'])}, p99 **{_ratio(a['p99'], b['p99'])}**.", "",
+                  "Per kind, p50 ms (project usual / wide; FTS5 simple usual / wide):", "",
+                  "| kind | project | project wide | FTS5 simple | FTS5 simple wide |", "|---|---|---|---|---|"]
+        for kind in KINDS:
+            if kind in s["project"]:
+                lines.append(f"| {kind} | {_f(s['project'][kind]['p50'])} | {_f(s['project_wide'][kind]['p50'])} | "
+                             f"{_f(s['fts5_simple'][kind]['p50'])} | {_f(s['fts5_simple_wide'][kind]['p50'])} |")
+        lines.append("")
+    pairs = [(label, r, results["sizes"].get(label[:-len("-wide")]))
+             for label, r in rows if label.endswith("-wide")]
+    for label, wide, usual in pairs:
+        if not usual:
+            continue
+        a, b = wide["search"]["summary"]["overall"], usual["search"]["summary"]["overall"]
+        lines.append(f"**{label} / {label[:-len('-wide')]}** (the project's full answer, wide taxonomies "
+                     f"against the usual ones): p50 **{_ratio(a['p50'], b['p50'])}**, p95 {_ratio(a['p95'], b['p95'])}, "
+                     f"p99 **{_ratio(a['p99'], b['p99'])}**.")
+        lines.append("")
+    return lines
 
 
 def http_note(results: dict, args) -> str:
@@ -471,6 +550,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1k,10k")
     ap.add_argument("--quick", action="store_true", help="smoke run: 4 queries a kind, 1 round, no HTTP")
+    ap.add_argument("--variants", default="usual",
+                    help="corpus variants measured at each size: usual, wide (issue 11: 5 own tags, an own "
+                         "author and 2 own sources an article; bench/corpus.py), e.g. usual,wide")
     ap.add_argument("--http", action="store_true", help="also measure over HTTP (archive-search serve)")
     ap.add_argument("--live", action="store_true",
                     help="also measure the live index: updates pushed to a server, freshness, search meanwhile "
@@ -511,7 +593,10 @@ def main(argv=None) -> int:
                "sizes": {}, "notes": [], "pool": corpus_mod.fingerprint(pool)}
     started = time.monotonic()
     for n in map(parse_size, args.sizes.split(",")):
-        run_size(n, args, engine, results)
+        for variant in args.variants.split(","):
+            run_size(n, args, engine, results, variant)
+        if {"usual", "wide"} <= set(args.variants.split(",")):
+            run_interleaved(n, args, engine, results)
     first = next(iter(results["sizes"].values()))
     results["whoosh"] = first["build"]["whoosh"]
     q = first["queries"]

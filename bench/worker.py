@@ -9,6 +9,10 @@ object to --result.
     python -m bench.worker search-project --index DIR --queries Q.json --rounds 3 --result R.json
     python -m bench.worker build-fts5     --corpus C --index DB --result R.json
     python -m bench.worker search-fts5    --index DB --queries Q.json --rounds 3 --result R.json
+    python -m bench.worker search-fts5-simple --index DB --queries Q.json --rounds 3 --result R.json
+                                          (FTS5's simple answer: top 10 and tag counts, no snippet)
+    python -m bench.worker search-interleaved --index DIR --index2 DIR --db DB --db2 DB --queries Q.json ...
+                                          (issue 11: both corpus variants, project and FTS5 simple, in turn)
     python -m bench.worker profile-search --index DIR --queries Q.json --result R.json  (cProfile)
     python -m bench.worker profile-build  --corpus C --index DIR --result R.json      (cProfile)
 """
@@ -93,10 +97,36 @@ def _project_searcher(index: Path):
     return run
 
 
-def _fts5_searcher(index: Path):
+def _fts5_searcher(index: Path, simple: bool = False):
     from bench.fts5 import Fts5Search
     engine = Fts5Search(index)
-    return lambda q: engine.search(q["q"], q["filters"], per_page=10)
+    return lambda q: engine.search(q["q"], q["filters"], per_page=10, simple=simple)
+
+
+def _facet_values(index: Path) -> dict:
+    """Distinct values of each facet in the index (what a facet's cost might grow with)."""
+    import numpy as np
+    from indexer.storage.store import IndexStore
+    columns = IndexStore(str(index)).current().columns
+    return {name: int(len(np.unique(col.value_ids))) for name, col in columns.facets.items()}
+
+
+def interleaved(engines: dict, queries: list[dict], warmup: list[dict], rounds: int) -> dict:
+    """Each query asked of every engine in turn (the order rotating), so that all see the same
+    moments of a shared machine: their ratios do not depend on when each step ran."""
+    for q in warmup:
+        for run in engines.values():
+            run(q)
+    names = list(engines)
+    samples: dict[str, list] = {name: [] for name in names}
+    for r in range(rounds):
+        for i, q in enumerate(queries):
+            k = (i + r) % len(names)
+            for name in names[k:] + names[:k]:
+                t = time.perf_counter()
+                engines[name](q)
+                samples[name].append((q["kind"], (time.perf_counter() - t) * 1000))
+    return {"samples": samples, "peak_rss_mb": _rss_mb()}
 
 
 def timed_mix(run, queries: list[dict], warmup: list[dict], rounds: int) -> dict:
@@ -141,6 +171,9 @@ def main(argv=None) -> int:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--queries", type=Path)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--index2", type=Path)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--db2", type=Path)
     ap.add_argument("--result", type=Path, required=True)
     args = ap.parse_args(argv)
 
@@ -154,11 +187,21 @@ def main(argv=None) -> int:
         out = build_project(args.corpus, args.index, incremental=True)
     elif args.step == "build-fts5":
         out = build_fts5(args.corpus, args.index)
-    elif args.step in ("search-project", "search-fts5"):
+    elif args.step in ("search-project", "search-fts5", "search-fts5-simple"):
         queries, warmup = mix()
-        run = _project_searcher(args.index) if args.step == "search-project" else _fts5_searcher(args.index)
+        run = (_project_searcher(args.index) if args.step == "search-project"
+               else _fts5_searcher(args.index, simple=args.step == "search-fts5-simple"))
         out = timed_mix(run, queries, warmup, args.rounds)
         out["whoosh"] = _whoosh_version() if args.step == "search-project" else None
+        if args.step == "search-project":
+            out["facet_values"] = _facet_values(args.index)
+    elif args.step == "search-interleaved":
+        # --index/--db: the usual corpus's; --index2/--db2: the wide one's (issue 11)
+        queries, warmup = mix()
+        engines = {"project": _project_searcher(args.index), "project_wide": _project_searcher(args.index2),
+                   "fts5_simple": _fts5_searcher(args.db, simple=True),
+                   "fts5_simple_wide": _fts5_searcher(args.db2, simple=True)}
+        out = interleaved(engines, queries, warmup, args.rounds)
     elif args.step == "profile-search":
         queries, warmup = mix()
         run = _project_searcher(args.index)

@@ -34,6 +34,7 @@ _CHAR_MAP = str.maketrans({
 })
 
 _ODD_CHARS = re.compile("[" + "".join(chr(c) for c in _CHAR_MAP) + "]")
+_ODD_PAIRS = tuple((chr(c), plain) for c, plain in _CHAR_MAP.items())
 
 # A word: letters and digits, possibly joined by inner apostrophes or hyphens
 # (`l'entreprise`, `micro-puces`, `aujourd'hui`). `_` is not a letter here.
@@ -64,9 +65,12 @@ def normalize(text: str) -> str:
     """NFC, straight apostrophes and plain spaces; offsets are kept when the text is already NFC."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    # str.translate looks up every character in Python; a regex scan in C finds the few to map.
+    # str.translate looks up every character in Python; a regex scan in C finds whether any is
+    # there, and str.replace maps each one present (a curly apostrophe: hundreds of them) in C.
     if _ODD_CHARS.search(text):
-        text = _ODD_CHARS.sub(lambda m: _CHAR_MAP[ord(m.group())], text)
+        for odd, plain in _ODD_PAIRS:
+            if odd in text:
+                text = text.replace(odd, plain)
     return text
 
 
@@ -259,8 +263,19 @@ def word_matches(text: str, start: int = 0):
 
 def word_list(text: str, start: int = 0, end: int | None = None) -> list[str]:
     """The words of an already normalized text (`words` without the normalization), or of
-    `text[start:end]` when that part starts and ends between words."""
-    return _WORD.findall(text, start, len(text) if end is None else end)
+    `text[start:end]` when that part starts and ends between words.
+
+    `_WORD.findall`, faster: a word never holds a space, and a space-separated token made only of
+    letters and digits (most are) is one word; the regex reads only the others."""
+    part = text if start == 0 and end is None else text[start:end]
+    out: list[str] = []
+    append, extend, findall, whole = out.append, out.extend, _WORD.findall, str.isalnum
+    for token in part.split():
+        if whole(token):
+            append(token)
+        else:
+            extend(findall(token))
+    return out
 
 
 def words(text: str) -> list[str]:

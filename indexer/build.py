@@ -30,7 +30,7 @@ from indexer.jobs import BuildLock, JobRecorder, now_iso
 from indexer.live.documents import from_record
 from indexer.live.ledger import Ledger
 from indexer.ingest import prepare
-from indexer.sources import open_source
+from indexer.sources import close_sources, open_sources
 from indexer.sources.quotes import QUOTES_VERSION
 from indexer.storage import generations, shards
 from indexer.storage.changes import apply_changes, live_articles
@@ -77,7 +77,7 @@ class BuildReport:
 def build_index(sources: list, index_dir, progress: Progress | None = None, *,
                 incremental: bool = True, allow_shrink: bool = False, shard_count: int | None = None,
                 job_id: str | None = None, lock_fd: int | None = None,
-                forget_pushed: bool = False) -> BuildReport:
+                forget_pushed: bool = False, trigger: str | None = None) -> BuildReport:
     """Builds and publishes a new generation holding exactly the sources' articles, with the
     pushed ones laid over them (`forget_pushed`: the sources alone, every pushed write dropped).
 
@@ -88,7 +88,7 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with BuildLock(index_dir, fd=lock_fd) as lock:
-        recorder = JobRecorder(index_dir, job_id, sources)
+        recorder = JobRecorder(index_dir, job_id, sources, trigger=trigger)
         try:
             report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
                             shard_count, lock.fd, forget_pushed)
@@ -107,7 +107,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
            allow_shrink: bool, shard_count: int | None, lock_fd: int, forget_pushed: bool) -> BuildReport:
     started = time.monotonic()
     generations.remove_unfinished(index_dir, generations.BUILDING_PREFIX)
-    readers = [open_source(s) for s in sources]  # every source must open before any work
+    readers = open_sources(sources, state_dir=index_dir)  # every source must open before any work
     generations.check_space(index_dir, generations.space_needed(index_dir, sources))
     total = sum(r.total for r in readers)
     report = BuildReport(generation="")
@@ -198,6 +198,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
             generations.remove_old_generations(index_dir)
     finally:
         ledger.close()
+        close_sources(readers)
         if building.exists():
             generations.remove_unfinished(index_dir, building.name)
     report.seconds = time.monotonic() - started

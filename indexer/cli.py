@@ -46,12 +46,14 @@ def main():
                    "(after damage; the server starts this by itself).")
 @click.option("--job-id", hidden=True)
 @click.option("--lock-fd", type=int, hidden=True)
-def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, repair, job_id, lock_fd):
+@click.option("--trigger", hidden=True)
+def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, repair, job_id, lock_fd, trigger):
     """Build a new index from SOURCES and publish it.
 
     A SOURCE is a WordPress export (.xml), a folder of HTML pages, a folder of
-    Markdown/text files, or a JSON Lines file (.jsonl). Articles pushed through
-    the document API are kept over the sources (unless --forget-pushed).
+    Markdown/text files, a JSON Lines file (.jsonl), or a URL: a WordPress site,
+    an RSS or Atom feed, a sitemap. Articles pushed through the document API are
+    kept over the sources (unless --forget-pushed).
     """
     from indexer.build import build_index
     from indexer.sample import SAMPLE_ARCHIVE
@@ -67,7 +69,7 @@ def index(sources, index_dir, sample, quiet, full, allow_shrink, forget_pushed, 
     with _progress_bar(show_bar) as progress:
         report = build_index(sources, index_dir, progress, incremental=not full,
                              allow_shrink=allow_shrink, job_id=job_id, lock_fd=lock_fd,
-                             forget_pushed=forget_pushed)
+                             forget_pushed=forget_pushed, trigger=trigger)
     if not quiet:
         click.echo(report.summary())
 
@@ -292,17 +294,28 @@ def merge(index_dir, parent):
 @click.option("--archive", multiple=True,
               help="Source(s) an admin reindex rebuilds from: repeat the option or separate them with ':' "
                    "(env: ARCHIVE_SEARCH_ARCHIVE); also built first when the index folder is empty.")
+@click.option("--sync-every", envvar="ARCHIVE_SEARCH_SYNC_EVERY", metavar="DURATION",
+              help="Pull the archive again on this schedule (15m, 1h, 1h30m...): an incremental reindex, "
+                   "for URL sources above all (env: ARCHIVE_SEARCH_SYNC_EVERY).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Access log lines: gunicorn's text, or one JSON object a line (time, method, path, status, "
                    "duration_ms, bytes; no query string, no address).")
-def serve(index_dir, host, port, workers, archive, log_format):
+def serve(index_dir, host, port, workers, archive, sync_every, log_format):
     """Serve the search page, the JSON API and the widget with a production WSGI server."""
+    from indexer.sources import split_sources
+    from indexer.sync import parse_duration
     from searchweb.server import serve as run_server
 
-    given = ":".join(archive) or os.environ.get("ARCHIVE_SEARCH_ARCHIVE", "")
-    sources = [s for s in given.split(":") if s]
+    sources = [s for given in archive for s in split_sources(given)] or \
+        split_sources(os.environ.get("ARCHIVE_SEARCH_ARCHIVE", ""))
+    every = None
+    if sync_every:
+        try:
+            every = parse_duration(sync_every)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--sync-every") from None
     run_server(index_dir=Path(index_dir), host=host, port=port, archive=sources, workers=workers,
-               log_format=log_format)
+               sync_every=every, log_format=log_format)
 
 
 def run():

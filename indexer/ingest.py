@@ -15,7 +15,8 @@ def prepare(article: Article, old_entry: dict | None) -> tuple[dict, tuple[dict,
     content = article.content_hash()
     if old_entry is not None and old_entry.get("hash") == content:
         return old_entry, None
-    article.sources = unique(article.sources + extract_sources(article.body, article.body_html))
+    # The article's own address keeps its site's links out of its sources.
+    article.sources = unique(article.sources + extract_sources(article.body, article.body_html, article.url))
     entry = {"id": article.id, "hash": content, "date": article.date, "author": article.author,
              "tags": article.tags, "categories": article.categories, "sources": article.sources}
     return entry, (document(article), entry)

@@ -65,7 +65,9 @@ def settings_from_env(environ: Mapping[str, str]) -> dict:
     """
     config = {key: environ[name] for name, key in ENVIRONMENT.items() if environ.get(name)}
     if environ.get("ARCHIVE_SEARCH_ARCHIVE"):
-        config["ARCHIVE"] = [s for s in environ["ARCHIVE_SEARCH_ARCHIVE"].split(":") if s]
+        from indexer.sources import split_sources
+
+        config["ARCHIVE"] = split_sources(environ["ARCHIVE_SEARCH_ARCHIVE"])
     return config
 
 
@@ -91,10 +93,16 @@ class ArticleIdConverter(PathConverter):
     part_isolating = False  # (Werkzeug would take a regex without "/" for one path segment)
 
 
+class AnyTextConverter(ArticleIdConverter):
+    """A path parameter that may hold any character (a facet name), so that whatever is sent
+    reaches the view and its 400 rather than a routing 404."""
+
+
 def create_app(test_config: Mapping | None = None) -> Flask:
     """Build the app: config from defaults, then `ARCHIVE_SEARCH_*` variables, then `test_config`."""
     app = Flask(__name__)
     app.url_map.converters["article_id"] = ArticleIdConverter
+    app.url_map.converters["any_text"] = AnyTextConverter
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(settings_from_env(os.environ))
     if test_config is not None:

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from indexer import live
 from indexer.errors import IndexBusy, IndexMissing
 from indexer.jobs import current_job, start_reindex
+from indexer.sync import read_state as sync_state
 
 from . import analytics, security
 from .engine import archive_sources, store
@@ -120,7 +121,7 @@ def dashboard():
                         analytics_periods=ANALYTICS_PERIODS,
                         analytics_on="archive_search.analytics" in current_app.extensions,
                         info=info, job=current_job(_index_dir()), live_status=live.status(_index_dir()),
-                        archive=archive_sources(current_app.config["ARCHIVE"]),
+                        archive=archive_sources(current_app.config["ARCHIVE"]), sync=sync_state(_index_dir()),
                         tasks=live.recent_tasks(_index_dir(), TASKS_SHOWN), tasks_shown=TASKS_SHOWN,
                         task_labels={"kinds": TASK_KINDS, "states": TASK_STATES})
     )
@@ -191,11 +192,36 @@ def job_state(job: dict) -> str:
     if job["state"] == "queued":
         return "En attente de démarrage…"
     if job["state"] == "running":
-        return f"En cours : {job.get('processed') or 0} sur {job.get('total') or '?'} articles lus."
+        what = "Synchronisation en cours" if job.get("trigger") == "sync" else "En cours"
+        return f"{what} : {job.get('processed') or 0} sur {job.get('total') or '?'} articles lus."
+    if job.get("trigger") == "sync" and job["state"] in ("done", "failed"):
+        outcome = "terminée" if job["state"] == "done" else "échec"
+        return f"Synchronisation : {outcome} le {datetime_fr(job.get('finished_at'))}."
     if job["state"] == "done":
         return (f"Terminée le {datetime_fr(job.get('finished_at'))} : {job.get('indexed') or 0} articles indexés, "
                 f"{job.get('skipped') or 0} ignorés.")
     return f"Échec le {datetime_fr(job.get('finished_at'))}."
+
+
+@bp.app_template_global()
+def sync_outcome(last: dict) -> str:
+    """The last scheduled sync in one French sentence."""
+    when = datetime_fr(last.get("finished_at"))
+    if last.get("state") == "done":
+        return f"réussie le {when} ({last.get('indexed') or 0} articles indexés)."
+    if last.get("state") == "skipped":
+        return f"sautée le {when} : {last.get('error') or ''}"
+    return f"échec le {when} : {last.get('error') or 'raison inconnue'} (l’index en ligne est conservé)."
+
+
+@bp.app_template_filter("duration_fr")
+def duration_fr(seconds) -> str:
+    """`1 h 30 min`, `15 min`, `45 s`."""
+    seconds = int(round(float(seconds or 0)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{secs} s" if secs else ""]
+    return " ".join(p for p in parts if p) or "0 s"
 
 
 @bp.app_template_global()

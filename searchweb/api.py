@@ -6,12 +6,12 @@ from flask import Blueprint, jsonify, request
 
 from indexer.errors import IndexMissing, QueryError
 from indexer.live import pending_writes
-from indexer.search import get_article, related_articles, suggest
+from indexer.search import facet_values, get_article, related_articles, suggest
 
 from .caching import by_generation, cacheable
 from .engine import search_answer, store
 from .openapi import openapi_document
-from .params import search_request
+from .params import facet_request, search_request
 
 bp = Blueprint("api", __name__)
 
@@ -23,6 +23,16 @@ RELATED_LIMIT = 5
 @by_generation
 def search_json():
     return jsonify(search_answer(search_request(request.args)))
+
+
+@bp.get("/api/v1/facets/<any_text:facet>")
+@by_generation
+def facet_values_json(facet: str):
+    """One facet's values starting as `prefix`, counted among the results of the search's own
+    parameters (`q`, filters, dates): the long tail the search's `facets` cuts."""
+    index = store()
+    req, prefix, limit = facet_request(request.args)
+    return jsonify(index.run(lambda: facet_values(index, facet, req, prefix, limit)))
 
 
 @bp.get("/api/v1/articles/<article_id:article_id>")

@@ -9,13 +9,13 @@ from indexer import __version__
 
 from indexer.live.documents import MAX_BATCH, MAX_ID_CHARS, MAX_REQUEST_BYTES
 from indexer.search.query import MAX_QUERY_CHARS
-from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE
+from indexer.search import MAX_FILTER_VALUES, MAX_PAGE, MAX_PER_PAGE, MAX_VALUE_LIMIT, MAX_VALUE_PREFIX
 from indexer.search import curation, related
 
 from .admin import MAX_DAYS
 from .clicks import MAX_POSITION
 from .documents import DEFAULT_TASKS, MAX_TASKS
-from .params import DEFAULT_PER_PAGE, FACETS
+from .params import DEFAULT_PER_PAGE, DEFAULT_VALUE_LIMIT, FACETS
 
 
 def _ref(name: str) -> dict:
@@ -171,6 +171,21 @@ SCHEMAS = {
         "properties": {"version": {"type": "integer", "minimum": 0}, "updated_at": NULLABLE_STRING,
                        "pins": {"type": "array", "maxItems": curation.MAX_RULES, "items": _ref("Pin")}},
     },
+    "FacetValues": {
+        "type": "object",
+        "required": ["facet", "prefix", "query", "total", "values", "took_ms"],
+        "properties": {
+            "facet": {"enum": list(FACETS)},
+            "prefix": {"type": "string"},
+            "query": {"type": "string", "description": "The search's `q`."},
+            "total": {"type": "integer", "minimum": 0,
+                      "description": "Values matching the prefix with at least one result (all of them, "
+                                     "not only those listed)."},
+            "values": {"type": "array", "items": _ref("FacetValue"),
+                       "description": "Most frequent first, then by value; `year`: newest first."},
+            "took_ms": {"type": "number"},
+        },
+    },
     "Article": {
         "type": "object",
         "required": ["id", "url", "title", "date", "author", "tags", "categories", "sources", "body"],
@@ -205,6 +220,8 @@ SCHEMAS = {
                        "description": "Skipped records' reasons, and why the build failed if it did."},
             "started_at": NULLABLE_STRING,
             "finished_at": NULLABLE_STRING,
+            "trigger": {"enum": ["sync"], "description": "Present on a build started by `serve --sync-every`: "
+                                                         "a scheduled sync of the archive (its URL sources above all)."},
         },
     },
     "JobAnswer": {
@@ -461,6 +478,35 @@ def _paths() -> dict:
                     "200": _cached("SearchAnswer", "One page of results, with facet counts."),
                     "304": NOT_MODIFIED,
                     "400": _error("A bad parameter, named in `error.param`."),
+                    "429": _error("Too many requests (when rate limiting is on); see `Retry-After`."),
+                    "503": _error("No index has been built yet (`no_index`), or the search ran over its "
+                                  "time limit and was stopped (`timeout`, with `Retry-After`)."),
+                },
+            }
+        },
+        "/api/v1/facets/{facet}": {
+            "get": {
+                "summary": "Find a facet's values by the start of their words",
+                "operationId": "facetValues",
+                "description": "For facets with more values than a search lists (it lists the 100 most "
+                               "frequent): the values whose words start with `prefix` (case and accents "
+                               "ignored; `institut nat` finds `Institut national…`), counted exactly as the "
+                               "search's `facets` with the same `q`, filters and dates.",
+                "parameters": [
+                    {"name": "facet", "in": "path", "required": True,
+                     "description": "One of " + ", ".join(FACETS) + " (any other: 400).",
+                     "schema": {"enum": list(FACETS)}},
+                    _query("prefix", "The start of a word of the values (several words: the last may be cut). "
+                           "Empty: the most frequent values.", {"type": "string", "default": "",
+                                                                  "maxLength": MAX_VALUE_PREFIX}),
+                    _query("limit", "Values listed.", {"type": "integer", "minimum": 1, "maximum": MAX_VALUE_LIMIT,
+                                                       "default": DEFAULT_VALUE_LIMIT}),
+                    *SEARCH_PARAMETERS,
+                ],
+                "responses": {
+                    "200": _cached("FacetValues", "The matching values with their counts."),
+                    "304": NOT_MODIFIED,
+                    "400": _error("An unknown facet (`param` is `facet`), or a bad parameter, named in `error.param`."),
                     "429": _error("Too many requests (when rate limiting is on); see `Retry-After`."),
                     "503": _error("No index has been built yet (`no_index`), or the search ran over its "
                                   "time limit and was stopped (`timeout`, with `Retry-After`)."),

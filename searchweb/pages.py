@@ -10,6 +10,8 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from indexer.search.facets import MAX_FACET_VALUES
+
 from .engine import search_answer
 from .params import FACETS, search_request
 
@@ -43,6 +45,7 @@ def search_page():
         sort_labels=SORT_LABELS,
         page_numbers=page_window(answer["page"], answer["pages"]),
         clear_filters=CLEAR_FILTERS,
+        max_facet_values=MAX_FACET_VALUES,
     )
 
 

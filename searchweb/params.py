@@ -11,6 +11,7 @@ from indexer.errors import QueryError
 from indexer.search import FACETS
 from indexer.search import SearchRequest
 DEFAULT_PER_PAGE = 10
+DEFAULT_VALUE_LIMIT = 20
 
 
 def _integer(args: MultiDict, name: str, default: int) -> int:
@@ -47,3 +48,9 @@ def search_request(args: MultiDict) -> SearchRequest:
     )
     request.validate()
     return request
+
+
+def facet_request(args: MultiDict) -> tuple[SearchRequest, str, int]:
+    """A facet value search's parameters: the search's own (`q`, filters, dates), the `prefix` its
+    values' words start with, and how many to list (`limit`)."""
+    return search_request(args), args.get("prefix", "").strip(), _integer(args, "limit", DEFAULT_VALUE_LIMIT)

@@ -18,6 +18,7 @@ from indexer.build import build_index
 from indexer.errors import IndexMissing
 from indexer.live.processes import Supervisor
 from indexer.search import IndexStore
+from indexer.sync import SyncScheduler, clear_schedule
 
 from . import create_app
 from .accesslog import JsonAccessLogger
@@ -87,9 +88,11 @@ def _stopped(folder: Path, configured: bool, applier) -> None:
 
 
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          archive: list[str] | None = None, workers: int = 2, log_format: str = "text") -> None:
+          archive: list[str] | None = None, workers: int = 2, sync_every: float | None = None,
+          log_format: str = "text") -> None:
     """Serve the app on host:port until stopped (SIGINT or SIGTERM), building the index first if
-    needed, with the live index's applier beside the web workers.
+    needed, with the live index's applier beside the web workers (and, with `sync_every`, the
+    schedule that pulls the archive again).
 
     `log_format`: "text" (gunicorn's combined access log) or "json" (accesslog.py)."""
     configured = os.environ.get("ARCHIVE_SEARCH_METRICS_DIR")
@@ -99,6 +102,15 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         raise RuntimeError("prometheus_client was imported before the metrics folder was set")
     ensure_index(index_dir, archive)
     applier = Supervisor(index_dir).start()
+    syncing = SyncScheduler(index_dir, archive_sources(archive), sync_every).start() if sync_every else None
+    if syncing is None:
+        clear_schedule(index_dir)  # a schedule of an earlier run must not show on the admin page
+
+    def stop(arbiter) -> None:
+        if syncing is not None:
+            syncing.stop()
+        _stopped(folder, bool(configured), applier)
+
     app_config = {"INDEX_DIR": str(index_dir), "WATCH_INDEX": True}
     if archive:
         app_config["ARCHIVE"] = list(archive)
@@ -115,7 +127,7 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         "control_socket_disable": True,
         "when_ready": _announce,
         "child_exit": _worker_exited,
-        "on_exit": lambda arbiter: _stopped(folder, bool(configured), applier),
+        "on_exit": stop,
     }
     if log_format == "json":
         options["logger_class"] = JsonAccessLogger

@@ -3,7 +3,9 @@
 import pickle
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from indexer.analysis import _WORD, word_list
 from indexer.analysis import (FOLDED_STOP_WORDS, FrenchTokenizer, analyze, analyze_word,
                               compound_parts, elide, fold, french_analyzer, normalize, stem,
                               spelling, words)
@@ -130,3 +132,21 @@ def test_the_analyzer_pickles_into_the_schema():
 @pytest.mark.parametrize("text", ["", "   ", "!!! ??? …", "🙂😉", "_-_'", "\x00\ufffd", "中文 العربية"])
 def test_odd_text_never_breaks_the_analyzer(text):
     texts(french_analyzer(), text)
+
+
+# --- word_list: the regex's words, read faster ----------------------------------------------------------
+
+_TRICKY = ["l'entreprise", "aujourd’hui", "micro-puces", "a/b", "3,5", "1.2.3", "—", "«", "»", "_x_", "x_y",
+           "http://exemple.fr/a-b?c=d", "NBSP\u00a0ici", "fin.", "(voir", "œuvre", "Ⅻ", "²", "٣", "--", "'",
+           "C++", "e-mail", "l’", "’a", "a''b", "\u202fthin", "x\u2011y", "🙂", "ǅ", "ﬁn"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(max_size=12)), max_size=30),
+       st.lists(st.sampled_from([" ", "\n", "\t", "\u00a0", "  ", "\u2009", "\u3000"]), min_size=30, max_size=30))
+def test_word_list_finds_exactly_the_regex_words(pieces, spaces):
+    text = normalize("".join(p + s for p, s in zip(pieces, spaces)))
+    assert word_list(text) == _WORD.findall(text)
+    cut = next((i for i, c in enumerate(text) if c.isspace() and i > len(text) // 2), None)
+    if cut is not None:  # a part starting and ending between words
+        assert word_list(text, 0, cut) + word_list(text, cut) == _WORD.findall(text)

@@ -1,4 +1,9 @@
-"""Quoted sources (indexer/sources/quotes.py), on the seed's own French text and on literal sentences."""
+"""Quoted sources (indexer/sources/quotes/), on the seed's own French text and on literal sentences.
+
+What counts as a source is bench/sources_eval/RULES.md: an organisation or a person cited as the
+origin of information or opinion, never one merely mentioned; tests/test_sources_eval.py holds
+the figures on the labelled set, tests/test_quote_traps.py what must never come out.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import time
 import pytest
 
 from archives import NBSP, SEED, SEED_TITLES
+from bench.sources_eval.seed import LONG_ARTICLE_CITES
 from indexer.sources.quotes import extract_sources, merge_spellings, source_key
 
 LONG_ARTICLE = SEED_TITLES[8]
@@ -21,34 +27,10 @@ def seed_article(title: str) -> str:
 
 # --- (a) The long article, read by hand --------------------------------------------------------
 
-# What "Comment l’entreprise peut-elle intégrer le numérique ?" cites, in its order: people,
-# their organisations, studies and the works named in parentheses. Mappy (an example of a
-# company, not a source) and "©FabienneBillat" (the author) are not in it.
-LONG_ARTICLE_CITES = [
-    "Aubusson de Carvalay", "PwC",                       # « … », affirme M. Aubusson de Carvalay, de PwC
-    "Google", "The Customer Journey to Online Purchase",  # une analyse de Google (The Customer Journey …)
-    "Hugo Lauras", "Andlil",                             # (Hugo Lauras, Andlil)
-    "FEVAD",                                             # (Etude FEVAD)
-    "Gilles Babinet",                                    # Gilles Babinet parle de dé-verticalisation
-    "Adobe", "Valtech",                                  # « La transformation digitale » de Adobe et Valtech
-    "Philippe Houzé", "Galeries Lafayette",              # Philippe Houzé, Président des Galeries Lafayette : « … »
-    "Nicolas Odet", "Hardis",                            # confirme Nicolas Odet (Hardis) “…“
-    "Syntec RP",                                         # (Syntec RP)
-    "CEGOS",                                             # (Enquête CEGOS 2012)
-    "Stéphane Richard", "Orange",                        # Stéphane Richard, PDG d’Orange : “…”
-    "Digital Ready",                                     # (Etude Digital Ready)
-    "L’Atelier BNP Paribas",                             # (L’Atelier BNP Paribas)
-    "Gallup",                                            # (Rapport Gallup)
-    "Joël de Rosnay", "Surfer la Vie",                   # « … » affirme Joël de Rosnay (Surfer la Vie)
-    "Fred Cavazza", "emarketing.fr",                     # Fred Cavazza, de emarketing.fr : « … »
-    "Bernard Cathelat",                                  # (Bernard Cathelat)
-    "J.C. Dichant",                                      # Pour J.C. Dichant, il s’agit “…”
-    "Hinde Pagani", "Groupe Pernod",                     # confirme Hinde Pagani, Directrice Digitale du Groupe Pernod
-    "Louis Richardson", "IBM",                           # Louis Richardson (IBM) : “…”
-    "Nicolas Bordas", "TBWA Europe",                     # Nicolas Bordas, Vice-Président de TBWA Europe, de conclure
-]
-# The task's floor was 15 found and 3 false ones; the rules find all 33 with none false today,
-# so the bar sits near that, leaving room to trade one source for a simpler rule.
+# What "Comment l’entreprise peut-elle intégrer le numérique ?" cites, read by hand, is
+# bench/sources_eval/seed.py's LONG_ARTICLE_CITES (the evaluation counts it too).
+# The task's floor is 15 found and 3 false ones (issue 11 kept it); the rules find all 33 with
+# none false today, so the bar sits near that, leaving room to trade a source for a simpler rule.
 MIN_FOUND = 30
 MAX_FALSE = 1
 
@@ -70,16 +52,16 @@ def test_long_article_sources_come_in_order_of_first_appearance():
 
 
 # The other nine seed articles, read by hand and checked against the rules' output: this pins
-# what they cite and, as much, that their ordinary parentheses and capitals give nothing.
+# what they cite and, as much, that their ordinary parentheses and capitals give nothing. The
+# name-dropping article (4) names people it met, with their roles, and quotes none of them: by
+# RULES.md they are mentioned, not cited. Its link to the Club Jade is a home page, and the
+# tinyurl.com link of article 1 hides its host: neither cites.
 SEED_ARTICLE_SOURCES = {
     SEED_TITLES[0]: [],
-    SEED_TITLES[1]: ["McKinsey", "Nicolas Colin", "tinyurl.com"],
+    SEED_TITLES[1]: ["McKinsey", "Nicolas Colin"],
     SEED_TITLES[2]: ["Henryk Klaba", "Lean Start Up"],
     SEED_TITLES[3]: [],
-    SEED_TITLES[4]: [
-        "François Momboisse", "Fevad", "Nicolas Bordas", "TBWA Europe", "Bénédicte Tilloy", "SNCF",
-        "Guy Mamou-Mani", "Syntec Numérique", "Mehdi Benchoufi", "Club Jade", "club-jade.fr",
-    ],
+    SEED_TITLES[4]: [],
     SEED_TITLES[5]: [],
     SEED_TITLES[6]: ["Patrice Epelboin"],
     SEED_TITLES[7]: [],
@@ -137,13 +119,11 @@ def test_other_seed_articles(title):
         ("Et pourtant, confirme Nicolas Odet (Hardis) “Ce sont les marques…“.", ["Nicolas Odet", "Hardis"]),
         ("comme le rappelle Henryk Klaba président et co-fondateur.", ["Henryk Klaba"]),
         ("Patrice Epelboin nous livre ses réflexions sur le sujet.", ["Patrice Epelboin"]),
-        # a person and their role, without a quote
-        ("j’ai revu François Momboisse, Président de la Fevad, et d’autres.", ["François Momboisse", "Fevad"]),
-        ("Bénédicte Tilloy, DG des Ressources humaines à la SNCF, riche d’idées", ["Bénédicte Tilloy", "SNCF"]),
-        ("Guy Mamou-Mani Président du Syntec Numérique, se trouvait là", ["Guy Mamou-Mani", "Syntec Numérique"]),
+        # a person and their role, when they speak
+        ("Selon François Momboisse, Président de la Fevad, les ventes progressent.", ["François Momboisse", "Fevad"]),
         (
-            "Mehdi Benchoufi, médecin, chercheur, Président du Club Jade http://www.club-jade.fr/ , porteur",
-            ["Mehdi Benchoufi", "Club Jade", "club-jade.fr"],
+            "« Il faut former », estime Bénédicte Tilloy, DG des Ressources humaines à la SNCF, riche d’idées",
+            ["Bénédicte Tilloy", "SNCF"],
         ),
         # a work and its author
         (
@@ -158,8 +138,20 @@ def test_other_seed_articles(title):
         (f"il expose la lecture de «{NBSP}Lean Start Up{NBSP}» qui est très instructive.", ["Lean Start Up"]),
         ("Qd j’ai lu votre article publié dans Les Échos, j’ai trouvé", ["Les Échos"]),
         ("Selon l’Insee, la croissance ralentit.", ["Insee"]),
+        # forms French news uses beyond the seed's
+        ("PARIS (AFP) – L’épidémie progresse, a indiqué mercredi Santé publique France.", ["AFP", "Santé publique France"]),
+        ("Une mesure jugée « insuffisante » par l’UFC-Que Choisir, qui publiera sa carte.", ["UFC-Que Choisir"]),
+        ("La Confédération des petites et moyennes entreprises (CPME) réclame un étalement des dettes.", ["CPME"]),
+        ("Son président, François Asselin, a estimé sur BFM Business que rien n’allait.", ["François Asselin", "BFM Business"]),
+        ("D’après un sondage Ifop pour Le Journal du dimanche, 58 % y sont favorables.", ["Ifop", "Le Journal du dimanche"]),
+        ("Un avis que ne partage pas l’Observatoire français des conjonctures économiques (OFCE) : rien.", ["OFCE"]),
+        ("J’ai suivi le guide d’iFixit, qui précise qu’il faut un tournevis.", ["iFixit"]),
+        ("« C’est fait », a réagi l’avocate de la famille, Me Julien Plouton, au micro de France Inter.",
+         ["Julien Plouton", "France Inter"]),
+        ("Économiste à l’Institut des politiques publiques, Marion Lefèvre-Dumas étudie les budgets. Entretien.",
+         ["Institut des politiques publiques", "Marion Lefèvre-Dumas"]),
         ("D'après Nicolas Colin, les dirigeants sont dans le déni.", ["Nicolas Colin"]),
-        ("dans cet excellent article de Nicolas Colin : http://tinyurl.com/od8umlo )", ["Nicolas Colin", "tinyurl.com"]),
+        ("dans cet excellent article de Nicolas Colin : http://tinyurl.com/od8umlo )", ["Nicolas Colin"]),
     ],
 )
 def test_pattern(sentence, sources):
@@ -181,7 +173,7 @@ def test_source_key_ignores_case_accents_and_apostrophes():
 
 def test_an_article_names_each_source_once_in_its_most_common_spelling():
     text = (
-        "François Momboisse, Président de la Fevad, était là. 14% vendent en ligne (Etude FEVAD). "
+        "Selon François Momboisse, Président de la Fevad, tout va bien. 14% vendent en ligne (Etude FEVAD). "
         "Et 19% achètent (Enquête FEVAD 2014)."
     )
     assert extract_sources(text) == ["François Momboisse", "FEVAD"]
@@ -194,18 +186,20 @@ def test_mckinsey_has_one_spelling():
 
 # --- (d) Markup -------------------------------------------------------------------------------
 
-def test_markup_adds_cited_titles_quote_origins_and_link_domains():
+def test_markup_adds_cited_titles_quote_origins_and_citing_links():
     html = (
         "<p>« 72% des 12/25 ans… » affirme Joël de Rosnay (<cite>Surfer la Vie</cite>).</p>"
         '<blockquote cite="https://www.lesechos.fr/2015/05/digitalisation.html"><p>Au secours…</p></blockquote>'
         '<p><q cite="http://www.pwc.fr/etude-2015">une stratégie dans un monde digital</q></p>'
-        '<p>Voir <a href="http://tinyurl.com/od8umlo">cet article</a> et '
+        '<p>Voir <a href="http://tinyurl.com/od8umlo">cet article</a>, '
+        '<a href="https://www.insee.fr/fr/statistiques/7757">la note de l’Insee</a> et '
         '<a href="https://www.club-jade.fr/">le Club Jade</a>.</p>'
         "<p><cite>Le Monde</cite></p>"
     )
     text = "« 72% des 12/25 ans… » affirme Joël de Rosnay (Surfer la Vie). Voir cet article."
+    # A shortener hides its host and a home page cites nothing: only the note's link counts.
     assert extract_sources(text, html) == [
-        "Joël de Rosnay", "Surfer la Vie", "lesechos.fr", "pwc.fr", "tinyurl.com", "club-jade.fr", "Le Monde",
+        "Joël de Rosnay", "Surfer la Vie", "lesechos.fr", "pwc.fr", "insee.fr", "Le Monde",
     ]
 
 
@@ -255,17 +249,18 @@ def test_ordinary_sentence_gives_nothing(sentence):
 
 
 # --- (f) Hostile input stays fast ---------------------------------------------------------------
-# Measured by hand on a loaded 2-core machine: 5 MB of the seed's prose in about 0.5 s, 10,000
-# parentheses in a few milliseconds; the worst shape found (5 MB of capitalised names and role
-# words) about 2 s, linear. The bound is generous so that only a real backtracking blow-up fails.
+# Measured by hand (CPU time): 5 MB of the seed's prose in about 0.65 s (0.46 s with the rules
+# before issue 11), 10,000 parentheses in a few milliseconds. The bound is generous so that only a
+# real backtracking blow-up fails.
 
 LIMIT_SECONDS = 2.0
 
 
 def timed(text: str, html: str = "") -> float:
-    start = time.perf_counter()
+    """CPU seconds: a blow-up shows in them, other test runs sharing the cores do not."""
+    start = time.process_time()
     extract_sources(text, html)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def test_five_megabytes_of_prose():

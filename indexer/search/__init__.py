@@ -13,25 +13,30 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
+import numpy as np
+
 from indexer.search.completions import suggest  # noqa: F401  (the search surface: search, suggest, get_article)
 from indexer.search import curation
 from indexer.search.curation import BadSettings, read_settings, update_settings  # noqa: F401
 from indexer.search.curation import synonyms_as_lines, synonyms_from_lines, pins_as_lines, pins_from_lines  # noqa: F401
 from indexer.search.related import related_articles  # noqa: F401
 from indexer.errors import ArticleNotFound, QueryError
-from indexer.search.facets import FACETS, disjunctive_counts
+from indexer.search.facets import FACETS, disjunctive_counts, facet_mask, listed, top_values
 from indexer.search.fields import public_fields as _public_fields
 from indexer.search.query import ParsedQuery, parse_query
 from indexer.search.ranking import rank
 from indexer.search.scoring import term_cache
 from indexer.search.snippets import make_snippet
 from indexer.search.spelling import correct_query
+from indexer.storage.columns import facet_key
 from indexer.storage.store import Generation, IndexStore
 
 SORTS = ("relevance", "date", "-date")
 MAX_PER_PAGE = 50
 MAX_PAGE = 1000          # deep pages cost a full ranking and nobody reads them
 MAX_FILTER_VALUES = 50   # values of one facet in one request
+MAX_VALUE_LIMIT = 100    # values a facet value search lists
+MAX_VALUE_PREFIX = 200   # characters of a facet value search's prefix
 TIME_LIMIT = 2.0         # seconds a search may run before it is stopped (SearchTimeout)
 
 
@@ -87,11 +92,11 @@ def search(store: IndexStore, request: SearchRequest, time_limit: float | None =
     settings = curation.current(store.index_dir)
     synonyms = settings.expansions or None
     parsed = parse_query(request.q, generation.lexicon, synonyms)
-    suggestion = correct_query(generation, request.q)
     normalized = curation.normalize_query(request.q) if settings.pins or request.debug else ""
     pins = settings.pins.get(normalized, []) if request.sort == "relevance" else []
 
     answer = _answer(generation, parsed, request, deadline, pins)
+    suggestion = correct_query(generation, request.q)  # after: the ranking has read the query's words
     corrected = False
     if answer["total"] == 0 and suggestion:
         retry = parse_query(suggestion, generation.lexicon, synonyms)
@@ -130,15 +135,22 @@ def _pinned_docs(generation: Generation, pins: list[str], allowed) -> list[int]:
     return docs
 
 
-def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
-            deadline: float | None, pins: list[str] = ()) -> dict:
-    columns = generation.columns
+def _filters(columns, request: SearchRequest):
+    """The request's filters as document masks: `(selected values by facet, each filtered facet's
+    mask, the date mask or None, what the page may show: dates and every facet filter, or None)`."""
     selected = {k: v for k, v in request.filters.items() if v}
     masks = {name: columns.facets[name].mask(values, columns.size) for name, values in selected.items()}
     date_mask = columns.date_mask(request.date_from, request.date_to)
-    allowed = date_mask  # what the page may show: dates and every facet filter
+    allowed = date_mask
     for m in masks.values():
         allowed = m if allowed is None else allowed & m
+    return selected, masks, date_mask, allowed
+
+
+def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
+            deadline: float | None, pins: list[str] = ()) -> dict:
+    columns = generation.columns
+    selected, masks, date_mask, allowed = _filters(columns, request)
 
     start = (request.page - 1) * request.per_page
     end = start + request.per_page
@@ -182,6 +194,62 @@ def _answer(generation: Generation, parsed: ParsedQuery, request: SearchRequest,
         "_pinned": [generation.stored_fields(d)["id"] for d in pinned],
         "facets": disjunctive_counts(columns, base, masks, selected),
     }
+
+
+def facet_values(store: IndexStore, facet: str, request: SearchRequest, prefix: str = "",
+                 limit: int = 20, time_limit: float | None = TIME_LIMIT) -> dict:
+    """The values of one facet whose words start as `prefix` does (case and accents aside), with
+    their counts among the results of `request` (its query, its other facets' filters and dates:
+    the counts of the search's own `facets` object), most frequent first; for the long tails a
+    search lists only the head of (CONTRACT.md, `GET /api/v1/facets/{facet}`)."""
+    request.validate()
+    if facet not in FACETS:
+        raise QueryError(f"unknown facet {facet!r}; facets: " + ", ".join(FACETS), param="facet")
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_VALUE_LIMIT:
+        raise QueryError(f"limit must be an integer from 1 to {MAX_VALUE_LIMIT}", param="limit")
+    if len(prefix) > MAX_VALUE_PREFIX:
+        raise QueryError(f"prefix is too long (at most {MAX_VALUE_PREFIX} characters)", param="prefix")
+    started = time.perf_counter()
+    deadline = time.monotonic() + time_limit if time_limit else None
+    generation = store.current()
+    columns = generation.columns
+    selected, masks, date_mask, allowed = _filters(columns, request)
+    # The search's own matches: its synonyms and pinned articles too (search() above).
+    settings = curation.current(store.index_dir)
+    synonyms = settings.expansions or None
+    normalized = curation.normalize_query(request.q) if settings.pins else ""
+    pins = settings.pins.get(normalized, []) if request.sort == "relevance" else []
+
+    def matches(q: str, pins) -> np.ndarray:
+        parsed = parse_query(q, generation.lexicon, synonyms)
+        if parsed.query is None:
+            base = columns.live.copy()
+        else:
+            base, _ = rank(term_cache(generation), parsed.query, 0, None, deadline)
+            pinned = _pinned_docs(generation, pins, allowed) if request.sort == "relevance" and pins else []
+            if pinned:
+                base = base.copy()
+                base[pinned] = True
+        return base if date_mask is None else base & date_mask
+
+    base = matches(request.q, pins)
+    # As the search does: a query that finds nothing shows its correction's results, if any.
+    if request.q and not (base if allowed is None else base & allowed).any():
+        suggestion = correct_query(generation, request.q)
+        if suggestion:
+            retried = matches(suggestion, [])
+            if (retried if allowed is None else retried & allowed).any():
+                base = retried
+    column = columns.facets[facet]
+    counts = column.counts(facet_mask(base, masks, facet))
+    among = np.sort(column.local(column.dictionary.with_word_prefix(prefix)))
+    found = int((counts[among] > 0).sum())
+    chosen = {facet_key(v) for v in selected.get(facet, [])}
+    items = listed(column, counts, top_values(counts, limit, among), chosen)
+    if facet == "year":
+        items.sort(key=lambda it: it["value"], reverse=True)
+    return {"facet": facet, "prefix": prefix, "query": request.q, "total": found, "values": items,
+            "took_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
 def get_article(store: IndexStore, article_id: str) -> dict:

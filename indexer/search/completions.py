@@ -31,9 +31,7 @@ def suggest(store: IndexStore, prefix: str, limit: int = 8) -> dict:
     head = prefix[:start] if len(prefix) == len(text) else text[:start]
     out: list[str] = []
     whole = facet_key(text)
-    for tag in generation.columns.facets["tag"].present():
-        if facet_key(tag).startswith(whole) and len(out) < limit // 2:
-            out.append(tag)
+    out += generation.columns.facets["tag"].with_key_prefix(whole)[:limit // 2]
 
     seen = {facet_key(s) for s in out}
     for word in generation.lexicon.with_prefix(folded, 2 * limit):

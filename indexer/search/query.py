@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 from whoosh import query as Q
 
@@ -66,6 +67,10 @@ class Highlight:
     stems: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     _pieces: dict = field(default_factory=dict, repr=False, compare=False)
+    # Every word the answer's snippets have read, and those this query matches with their
+    # pieces: each distinct word is looked at once per answer, not once per snippet.
+    _seen: set = field(default_factory=set, repr=False, compare=False)
+    _hits: dict = field(default_factory=dict, repr=False, compare=False)
 
     def pieces(self, word: str) -> tuple:
         """`(start, end, term)` of the pieces of `word` this query matches (empty: none),
@@ -77,6 +82,15 @@ class Highlight:
                 (p.start, p.end, p.term) for p in analyze_word(word, False)
                 if p.term in self.stems or (prefixes and p.folded.startswith(prefixes)))
         return found
+
+    def hits(self, words: list[str]) -> dict[str, tuple]:
+        """`pieces` of the words this query matches among all those read so far for the answer
+        (a dict shared by its snippets), `words` looked at first if they are new."""
+        fresh = set(filterfalse(self._seen.__contains__, words))  # most words are seen: no set of them all
+        if fresh:
+            self._hits.update(self.matched(fresh))
+            self._seen |= fresh
+        return self._hits
 
     def matched(self, words: set[str]) -> dict[str, tuple]:
         """`pieces` of those of `words` this query matches, the others left out."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from html import escape
-from itertools import islice
+from itertools import compress, islice
 
 from indexer.analysis import normalize, word_list, word_matches
 from indexer.search.query import Highlight
@@ -56,7 +56,7 @@ def _scan(head: str, highlight: Highlight, window: int):
     the matched words, whether words follow the part read, and `(offset, words before)` of
     each chunk."""
     written: list[str] = []
-    matched: dict[str, tuple] = {}
+    matched: dict[str, tuple] = {}  # the highlight's matched words (those of other texts too)
     hits: list[int] = []
     marking = bool(highlight.stems or highlight.prefixes)
     wanted = len(highlight.stems) if not highlight.prefixes else None  # prefixes: no known end
@@ -67,10 +67,17 @@ def _scan(head: str, highlight: Highlight, window: int):
         cut = gap.start() if gap else len(head)
         new = word_list(head, pos, cut)
         if marking and new:
-            matched.update(highlight.matched(set(new).difference(matched)))
-            hits += [len(written) + i for i, word in enumerate(new) if word in matched]
+            matched = highlight.hits(new)
+            hits += compress(range(len(written), len(written) + len(new)), map(matched.__contains__, new))
         written += new
-        pos, size = cut, size * 2
+        pos = cut  # chunks of CHUNK characters: the reading stops soon after the window it needs
+        if hits:  # no need to read much past the words that may count (the snippet is the same)
+            size = CHUNK
+            unread = _last_read(hits) + 2 - len(written)
+            first_window = hits[0] + window + 1 - len(written)  # the first hit's window, often the one
+            if 0 < first_window < unread:
+                unread = first_window
+            size = min(size, max(0, int(unread * pos / len(written) * 1.2)) + 64)
         chunks.append((pos, len(written)))
         if _settled(written, hits, matched, marking, wanted, window):
             break

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from indexer.analysis import FOLDED_STOP_WORDS, analyze_word, fold, normalize, word_spans
 from indexer.schema import SEARCHED_FIELDS
+from indexer.search.scoring import term_cache
 from indexer.storage.store import Generation
 
 MIN_WORD = 3
@@ -41,6 +42,8 @@ def _is_syntax(text: str, start: int, end: int, word: str) -> bool:
 
 
 def _in_index(generation: Generation, word: str) -> bool:
-    """Whether some live article holds every term of `word` (in any searched field)."""
+    """Whether some live article holds every term of `word` (in any searched field), from this
+    thread's posting lists (a query's own words were read there by its ranking)."""
+    cache = term_cache(generation)
     terms = [p.term for p in analyze_word(word, False)]
-    return all(any(len(generation.postings(f, t)[0]) for f in SEARCHED_FIELDS) for t in terms)
+    return all(any(len(cache.postings(f, t)[0]) for f in SEARCHED_FIELDS) for t in terms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 
-__all__ = ["Reader", "finish", "open_source", "unique"]
+__all__ = ["Reader", "close_sources", "finish", "open_source", "open_sources", "split_sources", "unique"]
 
 HTML_SUFFIXES = (".html", ".htm")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -108,11 +109,49 @@ def file_id(folder: Path, file: Path) -> str:
     return file.relative_to(folder).with_suffix("").as_posix()
 
 
-def open_source(path: str | os.PathLike) -> Reader:
-    """The reader for a WordPress export, a JSON Lines file, or a folder of HTML or Markdown/text files.
+# A URL (its scheme's colon, and a port's) is one source; elsewhere ':' separates sources.
+_LISTED_SOURCE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/:]*(?::\d*)?[^:]*|[^:]+")
+
+
+def split_sources(text: str) -> list[str]:
+    """The sources of a `:`-separated list (ARCHIVE_SEARCH_ARCHIVE, `serve --archive`), URLs kept whole."""
+    return [match.group(0) for match in _LISTED_SOURCE.finditer(text or "") if match.group(0).strip()]
+
+
+def open_sources(sources: list, state_dir=None) -> list[Reader]:
+    """The readers of a build's sources; URL sources share one HTTP client (one rate per host,
+    one robots.txt per site) and keep their state in `state_dir` (the index folder)."""
+    from indexer.sources import web
+
+    client = None
+    if any(web.is_url(str(s)) for s in sources):
+        from indexer.sources.web.http import Client
+
+        client = Client(state_dir)
+    try:
+        return [open_source(s, state_dir=state_dir, client=client) for s in sources]
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+
+
+def close_sources(readers: list[Reader]) -> None:
+    """Closes what URL readers hold open (their HTTP client's connections and cache file)."""
+    for client in {id(c): c for c in (getattr(r, "client", None) for r in readers) if c is not None}.values():
+        client.close()
+
+
+def open_source(path: str | os.PathLike, state_dir=None, client=None) -> Reader:
+    """The reader for a WordPress export, a JSON Lines file, a folder of HTML or Markdown/text
+    files, or a URL (a WordPress site, a feed, a sitemap: indexer/sources/web/).
 
     Raises SourceError("<path>: <reason>") when the source as a whole cannot be read.
     """
+    from indexer.sources import web
+
+    if web.is_url(str(path)):
+        return web.open_url(str(path), state_dir=state_dir, client=client)
     # Readers import Reader from this module, so they are imported here rather than at the top.
     from indexer.sources.html import HtmlReader
     from indexer.sources.jsonl import JsonlReader

@@ -56,7 +56,7 @@ class HtmlReader(Reader):
         for file in article_files(folder, HTML_SUFFIXES):
             where = file.relative_to(folder).as_posix()
             try:
-                page = parse_html(_decode(file.read_bytes()))
+                page = parse_html(decode_page(file.read_bytes()))
             except OSError as error:
                 yield where, Skipped(where, f"cannot read ({error.strerror})")
                 continue
@@ -69,13 +69,13 @@ class HtmlReader(Reader):
             if page is None:
                 yield where, Skipped(where, "empty page")
                 continue
-            if _noindex(page):
+            if is_noindex(page):
                 self.excluded["noindex"] += 1
                 continue
             yield where, page_article(page, file_id(folder, file))
 
 
-def _decode(data: bytes) -> str:
+def decode_page(data: bytes) -> str:
     """The page as text: BOM, then `<meta charset>`, then UTF-8, then windows-1252."""
     dammit = UnicodeDammit(data, is_html=True)
     if dammit.unicode_markup is None:
@@ -85,7 +85,7 @@ def _decode(data: bytes) -> str:
     return dammit.unicode_markup
 
 
-def _noindex(page) -> bool:
+def is_noindex(page) -> bool:
     return any("noindex" in content.lower() for content in _meta(page, "robots"))
 
 

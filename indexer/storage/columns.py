@@ -6,19 +6,23 @@ A generation puts its segments' columns end to end, numbering each facet's value
 process: a worker keeps one append-only dictionary per facet, so a value keeps its number
 across generations and a new generation only numbers what its new segments bring.
 Counting a facet is then one NumPy `bincount` over the matching documents (search/facets.py).
+Each dictionary also keeps its values in key order (a rank per number, so "count desc, then
+value" is one integer key per value) and in the order of their words' folded suffixes (value
+search by prefix): both are brought up to date when values were added, not per query.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from indexer.analysis import fold
+from indexer.analysis import fold, normalize, word_list
 
 FACETS = ("tag", "category", "source", "year", "author")
 
@@ -38,6 +42,12 @@ def facet_values(entry: dict) -> dict[str, list[str]]:
         "year": [date[:4]] if len(date) >= 4 else [],
         "author": [entry["author"]] if entry.get("author") else [],
     }
+
+
+def value_words(value: str) -> list[str]:
+    """The folded words of a facet value (`Institut national` -> ["institut", "national"]): what a
+    value search matches its prefix against."""
+    return [w for w in (fold(word) for word in word_list(normalize(value))) if w]
 
 
 def date_number(date: str) -> int:
@@ -99,6 +109,15 @@ class FacetDictionary:
         self.values: list[str] = []      # display spelling of each number
         self.index: dict[str, int] = {}  # key -> number
         self._spellings: list[Counter] = []
+        self._key_of: list[str] = []     # number -> key, once the value is shown
+        # Orders derived from the values, brought up to date when values were added (`_sync_*`).
+        self._order_lock = threading.Lock()
+        self._synced = 0                       # numbers 0.._synced-1 are in _keys and _order
+        self._keys: list[str] = []             # every key, sorted
+        self._order = np.zeros(0, dtype=np.int32)  # the number of each of _keys
+        self._suffixes_synced = 0              # numbers in _suffixes
+        self._suffixes: list[str] = []         # " ".join(words[i:]) for each word i of each value, sorted
+        self._suffix_numbers: list[int] = []   # the number of each of _suffixes
 
     def numbers(self, segment_values: list) -> np.ndarray:
         """The numbers of a segment's values (in the segment's order), new ones added, and
@@ -106,12 +125,15 @@ class FacetDictionary:
         out = np.empty(len(segment_values), dtype=np.int32)
         for i, (key, spellings) in enumerate(segment_values):
             number = self.index.get(key)
-            if number is None:
+            new = number is None
+            if new:
                 number = self.index[key] = len(self.values)
                 self._spellings.append(Counter())
                 self.values.append(key)
             self._spellings[number].update(spellings)
             self._show(number)
+            if new:  # last: `_sync` takes a value in once it has its spelling
+                self._key_of.append(key)
             out[i] = number
         return out
 
@@ -122,6 +144,77 @@ class FacetDictionary:
             if number is not None:
                 self._spellings[number].subtract(spellings)
                 self._show(number)
+
+    def key_order(self) -> np.ndarray:
+        """Every number, in the order of their keys (int32): ties in count are broken by it."""
+        with self._order_lock:
+            self._sync_keys()
+            return self._order
+
+    def with_key_prefix(self, prefix: str) -> list[int]:
+        """Numbers of the values whose key starts with `prefix` (a facet_key), in key order."""
+        with self._order_lock:
+            self._sync_keys()
+            lo = bisect_left(self._keys, prefix)
+            hi = bisect_left(self._keys, prefix + "\U0010ffff", lo)
+            return self._order[lo:hi].tolist()
+
+    def with_word_prefix(self, prefix: str) -> np.ndarray:
+        """Numbers of the values having words that start as `prefix`'s words do (folded: case and
+        accents never matter; every word but the last whole): `stat`, `institut nat` and `INSEE`
+        all find `Institut national de la statistique (INSEE)`. An empty prefix: every value."""
+        words = value_words(prefix)
+        with self._order_lock:
+            self._sync_suffixes()
+            if not words:
+                return np.arange(self._suffixes_synced, dtype=np.int64)
+            wanted = " ".join(words)
+            lo = bisect_left(self._suffixes, wanted)
+            hi = bisect_left(self._suffixes, wanted + "\U0010ffff", lo)
+            found = self._suffix_numbers[lo:hi]
+        return np.unique(np.array(found, dtype=np.int64))
+
+    # The orders take in the values numbered since they were last brought up to date: many at once
+    # (a first generation) by sorting everything again, a few (a live update's new tag) by insertion.
+    # Called with `_order_lock` held.
+
+    def _sync_keys(self) -> None:
+        count = len(self._key_of)
+        if self._synced == count:
+            return
+        new = [(self._key_of[n], n) for n in range(self._synced, count)]
+        if len(new) > 64:
+            key_of = self._key_of
+            order = sorted(range(count), key=key_of.__getitem__)  # keys are distinct
+            self._keys = [key_of[n] for n in order]
+            self._order = np.array(order, dtype=np.int32)
+        else:
+            order = self._order
+            for key, number in new:
+                i = bisect_left(self._keys, key)
+                self._keys.insert(i, key)
+                order = np.insert(order, i, number)
+            self._order = order
+        self._synced = count
+
+    def _sync_suffixes(self) -> None:
+        """The value search's order, made at the first value search (a count never needs it)."""
+        count = len(self._key_of)
+        if self._suffixes_synced == count:
+            return
+        new = []
+        for number in range(self._suffixes_synced, count):
+            words = value_words(self.values[number]) or [self._key_of[number]]
+            new += [(" ".join(words[i:]), number) for i in range(len(words))]
+        if len(new) > 64:
+            pairs = sorted([*zip(self._suffixes, self._suffix_numbers), *new])
+            self._suffixes, self._suffix_numbers = [k for k, _ in pairs], [n for _, n in pairs]
+        else:
+            for text, number in new:
+                i = bisect_left(self._suffixes, text)
+                self._suffixes.insert(i, text)
+                self._suffix_numbers.insert(i, number)
+        self._suffixes_synced = count
 
     def _show(self, number: int) -> None:
         counts = self._spellings[number]
@@ -136,14 +229,20 @@ def new_dictionaries() -> dict[str, FacetDictionary]:
 
 class FacetColumn:
     """One facet over a generation: (document, value number) pairs; numbers from the process's
-    FacetDictionary (`values`, `index`)."""
+    FacetDictionary (`values`, `index`). For counting, the values this generation holds are
+    numbered again in the order of their keys (`numbers`: local number -> value number), so that
+    "count desc, then value" needs no sort of the values (search/facets.py); made at the first
+    count, in array operations over the generation's values."""
 
     def __init__(self, dictionary: FacetDictionary, docs: np.ndarray, value_ids: np.ndarray):
+        self.dictionary = dictionary
         self.values = dictionary.values
         self.index = dictionary.index
         self.docs = docs
         self.value_ids = value_ids
-        self._present: list[str] | None = None
+        self._present: np.ndarray | None = None
+        self._local: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()
 
     def mask(self, selected: list[str], size: int) -> np.ndarray:
         """Documents having any of the selected values (values of one facet are ORed)."""
@@ -153,15 +252,60 @@ class FacetColumn:
         mask[self.docs[hit]] = True
         return mask
 
-    def counts(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.value_ids[mask[self.docs]], minlength=len(self.values))
+    def _locals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(local number of each pair, value number of each local number, local number of each
+        value number or -1)."""
+        found = self._local
+        if found is None:
+            with self._lock:
+                if self._local is None:
+                    present = self.present()
+                    order = self.dictionary.key_order()
+                    held = order[order < len(present)]
+                    numbers = held[present[held]]
+                    local = np.full(len(present), -1, dtype=np.int32)
+                    local[numbers] = np.arange(len(numbers), dtype=np.int32)
+                    self._local = (local[self.value_ids], numbers, local)
+                found = self._local
+        return found
 
-    def present(self) -> list[str]:
-        """The values this generation's documents hold (the process's dictionary also knows
-        values of segments since merged or deleted), in the order they were first numbered."""
+    @property
+    def numbers(self) -> np.ndarray:
+        """Value number of each local number (the generation's values in key order)."""
+        return self._locals()[1]
+
+    def local(self, numbers: np.ndarray) -> np.ndarray:
+        """Local numbers of these value numbers, those this generation does not hold left out."""
+        local = self._locals()[2]
+        numbers = numbers[numbers < len(local)]
+        found = local[numbers]
+        return found[found >= 0]
+
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        """Documents of `mask` holding each value, by local number."""
+        local_ids, numbers, _ = self._locals()
+        return np.bincount(local_ids[mask[self.docs]], minlength=len(numbers))
+
+    def count_of(self, counts: np.ndarray, number: int) -> int:
+        """A value number's count in `counts` (0 if this generation does not hold it)."""
+        local = self._locals()[2]
+        return int(counts[local[number]]) if number < len(local) and local[number] >= 0 else 0
+
+    def present(self) -> np.ndarray:
+        """Whether this generation's documents hold each value number (the process's dictionary
+        also knows values of segments since merged or deleted): a bool array, made once."""
         if self._present is None:
-            self._present = [self.values[i] for i in np.unique(self.value_ids).tolist()]
+            present = np.zeros(int(self.value_ids.max()) + 1 if len(self.value_ids) else 0, dtype=bool)
+            present[self.value_ids] = True
+            self._present = present
         return self._present
+
+    def with_key_prefix(self, prefix: str) -> list[str]:
+        """The values this generation holds whose key starts with `prefix` (a facet_key), in the
+        order they were first numbered."""
+        present = self.present()
+        numbers = sorted(n for n in self.dictionary.with_key_prefix(prefix) if n < len(present) and present[n])
+        return [self.values[n] for n in numbers]
 
 
 class Columns:

@@ -10,21 +10,32 @@
   var button = form.querySelector("button");
   var state = box.querySelector(".job__state");
   var bar = document.getElementById("job-progress");
+  // With scheduled syncs a build may start while the page is open: look now and then.
+  var watching = !!document.getElementById("sync");
+  var following = button.disabled;  // a job seen running from this page
+  var rendered = box.dataset.job;     // the job the page was rendered with
 
   function show(job) {
-    if (!job) return;
-    box.hidden = false;
-    if (job.state === "done" || job.state === "failed") {
+    var ended = !job || job.state === "done" || job.state === "failed";
+    // A quick sync may start and end between two looks: a newer job that ended also reloads.
+    if (ended && (following || (job && job.id !== rendered))) {
       // The page renders the outcome and the new index's figures.
       window.location.reload();
       return;
     }
+    if (ended) {
+      if (watching) window.setTimeout(poll, 2000);
+      return;
+    }
+    following = true;
+    box.hidden = false;
     button.disabled = true;
     bar.max = job.total || 1;
     bar.value = job.processed || 0;
     state.textContent = job.state === "queued"
       ? "En attente de démarrage…"
-      : "En cours : " + (job.processed || 0) + " sur " + (job.total || "?") + " articles lus.";
+      : (job.trigger === "sync" ? "Synchronisation en cours" : "En cours") + " : " + (job.processed || 0) +
+        " sur " + (job.total || "?") + " articles lus.";
     window.setTimeout(poll, 700);
   }
 
@@ -51,7 +62,7 @@
       .catch(function () { form.submit(); });
   });
 
-  if (button.disabled) poll();  // the page was rendered while a job runs
+  if (button.disabled || watching) poll();  // the page was rendered while a job runs, or syncs are scheduled
 })();
 
 // The last writes of the document API, kept up to date while the page is open (read with the session).

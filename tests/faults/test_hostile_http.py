@@ -116,6 +116,14 @@ def test_raw_bytes_in_the_query_string_never_break_the_server(client, raw, name)
 def test_any_article_id_and_any_prefix_is_answered(client, text):
     assert client.get("/api/v1/articles/" + urllib.parse.quote(text, safe="")).status_code in (200, 308, 404, 405)
     assert client.get("/api/v1/suggest", query_string={"q": text}).status_code == 200
+    # A facet value search: any prefix is a 200 (or a 400 over 200 characters), any facet name a
+    # 200 or a JSON 400 naming `facet`, never a routing 404 or a 500.
+    found = client.get("/api/v1/facets/source", query_string={"prefix": text, "q": text})
+    assert found.status_code == 200 or (found.status_code == 400 and found.get_json()["error"]["param"]
+                                        in ("prefix", "q")), found.get_data()[:300]
+    named = client.get("/api/v1/facets/" + urllib.parse.quote(text, safe=""))
+    assert named.is_json and (named.status_code in (200, 400) or (not text and named.status_code == 404)), \
+        named.get_data()[:300]
 
 
 def test_known_expensive_queries_stay_bounded(client):

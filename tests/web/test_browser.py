@@ -219,6 +219,70 @@ def test_the_widget_works_on_another_origin(server, other_site, page):
     assert not page.problems, page.problems
 
 
+def _api(server: str, path: str) -> dict:
+    with urllib.request.urlopen(server + path, timeout=10) as response:
+        return json.load(response)
+
+
+def test_a_facet_value_is_found_by_typing_and_ticked(server, page):
+    page.goto(server + "/?q=num%C3%A9rique")
+    sources = page.locator(".facet").filter(has=page.locator("legend", has_text="Sources citées"))
+    more = sources.locator(".facet__more summary")
+    expect(more).to_have_text(re.compile(r"de plus|autres"))  # the answer lists more than the page shows
+    more.click()
+    finder = sources.get_by_label("Trouver parmi les sources citées")
+    expect(finder).to_be_visible()
+    finder.press_sequentially("STEPH", delay=40)  # the start of a word, whatever its case and accents
+    found = sources.locator(".facet__found li")
+    expect(found).to_have_count(1)
+    expected = _api(server, "/api/v1/facets/source?q=num%C3%A9rique&prefix=steph")["values"][0]
+    expect(found.locator("a")).to_have_text(expected["value"])
+    expect(found.locator(".facet__count")).to_have_text(str(expected["count"]))
+    expect(sources.locator("[role=status]")).to_have_text("1 valeur")
+    assert not sources.locator(".facet__listed").is_visible()  # the found values stand for the list
+    shot(page, "page-facet-find")
+    found.locator("input").check()  # ticked like any value: the search is narrowed at once
+    page.wait_for_url(re.compile(r"source=St%C3%A9phane"))
+    assert page.locator(".active-filters .chip").count() == 1
+    assert int(page.locator(".toolbar__count strong").inner_text()) == expected["count"]
+
+    # Typing more than exists says so; clearing the box brings the listed values back.
+    page.goto(server + "/?q=num%C3%A9rique")
+    sources.locator(".facet__more summary").click()
+    finder.fill("zzzz")
+    expect(sources.locator("[role=status]")).to_have_text("Aucune valeur ne commence ainsi.")
+    finder.fill("")
+    expect(sources.locator(".facet__listed")).to_be_visible()
+    assert not page.problems, page.problems
+
+
+def test_a_facet_value_found_by_typing_is_shown_as_text(server, page):
+    """A hostile source value pushed through the document API comes back as text, never markup."""
+    hostile = "Zébulon &lt;img src=x onerror=alert(1)&gt;"  # read by the archive as `<img ...>`
+    article = {"title": "Une étude citée par un pirate", "body": "<p>Un texte sur le numérique.</p>",
+               "date": "2016-05-06", "tags": ["Pirates"], "sources": [hostile]}
+    request = urllib.request.Request(server + "/api/v1/admin/articles/facet-find-hostile", method="PUT",
+                                     data=json.dumps(article).encode(),
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+    deadline = time.monotonic() + 30
+    while not _api(server, "/api/v1/facets/source?prefix=zebulon")["values"]:
+        assert time.monotonic() < deadline, "the pushed article never became searchable"
+        time.sleep(0.2)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/")
+    sources = page.locator(".facet").filter(has=page.locator("legend", has_text="Sources citées"))
+    sources.locator(".facet__more summary").click()
+    sources.get_by_label("Trouver parmi les sources citées").press_sequentially("zéb", delay=40)
+    found = sources.locator(".facet__found li a")
+    expect(found).to_have_text("Zébulon <img src=x onerror=alert(1)>")
+    assert sources.locator(".facet__found img").count() == 0 and not dialogs
+    assert not page.problems, page.problems
+
+
 def test_the_admin_page_shows_writes_of_the_document_api_as_they_come(server, page):
     page.goto(server + "/admin")
     page.get_by_label("Jeton d’administration").fill(ADMIN_TOKEN)

@@ -1,0 +1,163 @@
+"""What a URL is: a WordPress site, a feed or a sitemap, told from one answer (its headers, then
+its root element or its HTML head); the reader for it."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from indexer.errors import SourceError
+from indexer.sources import Reader
+from indexer.sources.web.http import Client, FetchError, Response, human_size
+
+WP_API_REL = "https://api.w.org/"
+ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, "
+          "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+ATOM_NS = "http://www.w3.org/2005/Atom"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+SITEMAP_ROOTS = ("urlset", "sitemapindex")
+FEED_ROOTS = ("rss", "rdf", "atom")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+SITEMAP_SIZE_FACTOR = 5  # a sitemap file may be this many times a page's size limit (50 MB at default)
+_LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+
+
+def open_url(url: str, state_dir=None, client: Client | None = None) -> Reader:
+    """The reader for `url`; SourceError("<url>: <why>") when it is none of the three."""
+    client = client or Client(state_dir)
+    # A sitemap may be larger than a page, and is cut rather than refused (sitemap.py).
+    limit = client.settings.max_bytes
+    answer = client.get(url, accept=ACCEPT, max_bytes=limit * SITEMAP_SIZE_FACTOR, truncate=True)
+    body = unzipped(answer, limit * SITEMAP_SIZE_FACTOR, truncate=True)
+    kind = _xml_root(body)
+    # What the answer is comes first: WordPress sends its API link with its feeds too, and a
+    # feed given is a feed asked for.
+    api_root = _api_link(answer.headers.get_list("link"), answer.final_url)
+    if api_root and kind not in FEED_ROOTS + SITEMAP_ROOTS:
+        return _wordpress(url, api_root, client, state_dir)
+    if kind not in SITEMAP_ROOTS and (answer.truncated or len(body) > limit):
+        raise answer.error(f"larger than {human_size(limit)}")
+    if kind in FEED_ROOTS:
+        from indexer.sources.web.feed import FeedReader
+
+        return FeedReader(url, client, first=answer)
+    if kind in SITEMAP_ROOTS:
+        from indexer.sources.web.sitemap import SitemapReader
+
+        return SitemapReader(url, client, state_dir, first=answer)
+    if kind == "html" or "html" in answer.content_type:
+        page = _html_head(body)
+        api_root = next((urljoin(answer.final_url, link.get("href", "")) for link in page.iter("link")
+                         if (link.get("rel") or "").strip().lower() == WP_API_REL and link.get("href")), None)
+        if api_root:
+            return _wordpress(url, api_root, client, state_dir)
+        feeds = [urljoin(answer.final_url, link.get("href", "")) for link in page.iter("link")
+                 if (link.get("type") or "").strip().lower() in FEED_TYPES and link.get("href")]
+        hint = f"; its feed is {feeds[0]}" if feeds else "; give its feed or its sitemap"
+        raise answer.error(f"an HTML page, not a WordPress site, a feed or a sitemap{hint}")
+    if kind == "!doctype":
+        raise answer.error("XML with a DTD that cannot be read without expanding its entities (never done)")
+    if kind:
+        raise answer.error(f"XML with root <{kind}>, not an RSS or Atom feed nor a sitemap")
+    raise answer.error(f"not a WordPress site, a feed or a sitemap ({_describe(answer, body)})")
+
+
+def _wordpress(url: str, api_root: str, client: Client, state_dir) -> Reader:
+    try:
+        from indexer.sources.web.wordpress import WordPressReader
+    except ImportError:
+        raise SourceError(f"{url}: a WordPress site (API at {api_root}), which this version cannot read") from None
+    return WordPressReader(url, api_root if api_root.endswith("/") else api_root + "/", client, state_dir)
+
+
+def _api_link(values: list[str], base: str) -> str | None:
+    """The target of a `Link: <…>; rel="https://api.w.org/"` header, absolute."""
+    for value in values:
+        for target, params in _LINK.findall(value):
+            for param in params.split(";"):
+                name, _, rel = param.partition("=")
+                if name.strip().lower() == "rel" and WP_API_REL in rel.strip().strip('"').split():
+                    return urljoin(base, target.strip())
+    return None
+
+
+def unzipped(answer: Response, limit: int, truncate: bool = False) -> bytes:
+    """The body, gunzipped when it is a gzip file (`sitemap.xml.gz`), never past `limit` bytes
+    (`truncate`: cut there; else an error)."""
+    body = answer.content
+    if body[:2] != b"\x1f\x8b":
+        return body
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        if answer.truncated:  # cut by the size limit: what came is read
+            data = b""
+        else:
+            raise answer.error("a damaged gzip file") from None
+    if len(data) > limit and truncate:
+        return data[:limit]
+    if len(data) > limit:
+        raise answer.error(f"larger than {human_size(limit)} once unzipped")
+    return data
+
+
+def xml_parser() -> etree.XMLPullParser:
+    """A parser for the web's XML that never fetches nor expands anything (no DTD, no entities)."""
+    return etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True,
+                               load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def _xml_root(body: bytes) -> str | None:
+    """The local name of the document's root (`rss`, `rdf`, `atom`, `urlset`, `html`...), or None."""
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if not start.startswith(b"<"):
+        return None
+    parser = xml_parser()
+    try:
+        for offset in range(0, min(len(body), 1 << 20), 4096):
+            parser.feed(body[offset:offset + 4096])
+            for _event, element in parser.read_events():
+                qname = etree.QName(element)
+                if qname.localname == "feed" and qname.namespace == ATOM_NS:
+                    return "atom"
+                if qname.localname == "RDF" and qname.namespace == RDF_NS:
+                    return "rdf"
+                return qname.localname.lower()
+    except etree.XMLSyntaxError:
+        if b"<html" in start or b"<head" in start:
+            return "html"
+        return "!doctype" if b"<!doctype" in start else None
+    return None
+
+
+def _html_head(body: bytes):
+    from lxml import html as lxml_html
+
+    try:
+        return lxml_html.document_fromstring(body[:1 << 20])
+    except (etree.ParserError, ValueError):
+        return etree.Element("html")
+
+
+def _describe(answer: Response, body: bytes) -> str:
+    return describe(answer.content_type, body)
+
+
+def describe(content_type: str, body: bytes) -> str:
+    """An unexpected answer in a few words: its type, and its first characters if they are text."""
+    start = body[:40].decode("utf-8", errors="replace").strip()
+    if not start:
+        return "an empty answer"
+    kind = content_type or "no content type"
+    if sum(not (c.isprintable() or c.isspace()) for c in start) > 2:
+        return f"{kind}, {human_size(len(body))} of binary data"
+    return f"{kind}, starting {start!r}"
+
+
+__all__ = ["open_url", "unzipped", "xml_parser", "FetchError"]

@@ -249,7 +249,9 @@ def apply(index_dir, once, parent):
         return
     os.nice(5)  # readers first: a write has two seconds to become searchable, a search does not
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Set from a thread: Event.set() in a handler that interrupts this thread inside Event.wait()
+    # would wait for the lock the interrupted wait holds (an applier stuck for good).
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=stop.set, daemon=True).start())
     try:
         Applier(index_dir).run(stop=stop, until_idle=once)
     finally:

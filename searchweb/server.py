@@ -102,6 +102,8 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000,
         raise RuntimeError("prometheus_client was imported before the metrics folder was set")
     ensure_index(index_dir, archive)
     applier = Supervisor(index_dir).start()
+    from .engine import archive_sources  # after metrics_folder: .engine imports prometheus_client
+
     syncing = SyncScheduler(index_dir, archive_sources(archive), sync_every).start() if sync_every else None
     if syncing is None:
         clear_schedule(index_dir)  # a schedule of an earlier run must not show on the admin page

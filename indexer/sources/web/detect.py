@@ -4,24 +4,21 @@ its root element or its HTML head); the reader for it."""
 from __future__ import annotations
 
 import re
-import zlib
 from urllib.parse import urljoin
 
 from lxml import etree
 
 from indexer.errors import SourceError
 from indexer.sources import Reader
-from indexer.sources.web.http import Client, FetchError, Response, human_size
+from indexer.sources.web.http import Client, FetchError, Response, describe, human_size
+from indexer.sources.web.payload import ATOM_NS, RDF_NS, SITEMAP_SIZE_FACTOR, unzipped, xml_parser, xml_root
 
 WP_API_REL = "https://api.w.org/"
 ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, "
           "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
-ATOM_NS = "http://www.w3.org/2005/Atom"
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SITEMAP_ROOTS = ("urlset", "sitemapindex")
 FEED_ROOTS = ("rss", "rdf", "atom")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
-SITEMAP_SIZE_FACTOR = 5  # a sitemap file may be this many times a page's size limit (50 MB at default)
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
 
 
@@ -32,7 +29,7 @@ def open_url(url: str, state_dir=None, client: Client | None = None) -> Reader:
     limit = client.settings.max_bytes
     answer = client.get(url, accept=ACCEPT, max_bytes=limit * SITEMAP_SIZE_FACTOR, truncate=True)
     body = unzipped(answer, limit * SITEMAP_SIZE_FACTOR, truncate=True)
-    kind = _xml_root(body)
+    kind = xml_root(body)
     # What the answer is comes first: WordPress sends its API link with its feeds too, and a
     # feed given is a feed asked for.
     api_root = _api_link(answer.headers.get_list("link"), answer.final_url)
@@ -84,58 +81,6 @@ def _api_link(values: list[str], base: str) -> str | None:
     return None
 
 
-def unzipped(answer: Response, limit: int, truncate: bool = False) -> bytes:
-    """The body, gunzipped when it is a gzip file (`sitemap.xml.gz`), never past `limit` bytes
-    (`truncate`: cut there; else an error)."""
-    body = answer.content
-    if body[:2] != b"\x1f\x8b":
-        return body
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error:
-        if answer.truncated:  # cut by the size limit: what came is read
-            data = b""
-        else:
-            raise answer.error("a damaged gzip file") from None
-    if len(data) > limit and truncate:
-        return data[:limit]
-    if len(data) > limit:
-        raise answer.error(f"larger than {human_size(limit)} once unzipped")
-    return data
-
-
-def xml_parser() -> etree.XMLPullParser:
-    """A parser for the web's XML that never fetches nor expands anything (no DTD, no entities)."""
-    return etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True,
-                               load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
-
-
-def _xml_root(body: bytes) -> str | None:
-    """The local name of the document's root (`rss`, `rdf`, `atom`, `urlset`, `html`...), or None."""
-    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
-    if start.startswith((b"<!doctype html", b"<html")):
-        return "html"
-    if not start.startswith(b"<"):
-        return None
-    parser = xml_parser()
-    try:
-        for offset in range(0, min(len(body), 1 << 20), 4096):
-            parser.feed(body[offset:offset + 4096])
-            for _event, element in parser.read_events():
-                qname = etree.QName(element)
-                if qname.localname == "feed" and qname.namespace == ATOM_NS:
-                    return "atom"
-                if qname.localname == "RDF" and qname.namespace == RDF_NS:
-                    return "rdf"
-                return qname.localname.lower()
-    except etree.XMLSyntaxError:
-        if b"<html" in start or b"<head" in start:
-            return "html"
-        return "!doctype" if b"<!doctype" in start else None
-    return None
-
-
 def _html_head(body: bytes):
     from lxml import html as lxml_html
 
@@ -149,15 +94,4 @@ def _describe(answer: Response, body: bytes) -> str:
     return describe(answer.content_type, body)
 
 
-def describe(content_type: str, body: bytes) -> str:
-    """An unexpected answer in a few words: its type, and its first characters if they are text."""
-    start = body[:40].decode("utf-8", errors="replace").strip()
-    if not start:
-        return "an empty answer"
-    kind = content_type or "no content type"
-    if sum(not (c.isprintable() or c.isspace()) for c in start) > 2:
-        return f"{kind}, {human_size(len(body))} of binary data"
-    return f"{kind}, starting {start!r}"
-
-
-__all__ = ["open_url", "unzipped", "xml_parser", "FetchError"]
+__all__ = ["open_url", "FetchError"]

@@ -15,7 +15,7 @@ from indexer.article import Article, Skipped
 from indexer.errors import SourceError
 from indexer.sources import Reader
 from indexer.sources.text import html_body, labels, parse_date, plain, plain_body
-from indexer.sources.web.detect import unzipped
+from indexer.sources.web.payload import unzipped
 from indexer.sources.web.http import Client, Response
 
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8"

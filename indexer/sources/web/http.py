@@ -117,8 +117,6 @@ class Response:
             try:
                 self._json = json.loads(self.content)
             except (ValueError, UnicodeDecodeError):
-                from indexer.sources.web.detect import describe
-
                 raise self.error(f"malformed JSON ({describe(self.content_type, self.content)})") from None
         return self._json
 
@@ -347,3 +345,14 @@ def human_size(n: int) -> str:
     if n < 1024:
         return f"{n} bytes"
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def describe(content_type: str, body: bytes) -> str:
+    """An unexpected answer in a few words: its type, and its first characters if they are text."""
+    start = body[:40].decode("utf-8", errors="replace").strip()
+    if not start:
+        return "an empty answer"
+    kind = content_type or "no content type"
+    if sum(not (c.isprintable() or c.isspace()) for c in start) > 2:
+        return f"{kind}, {human_size(len(body))} of binary data"
+    return f"{kind}, starting {start!r}"

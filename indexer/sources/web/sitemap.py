@@ -25,7 +25,7 @@ from indexer.article import Article, Skipped
 from indexer.sources import Reader
 from indexer.sources.html import decode_page, is_noindex, page_article
 from indexer.sources.text import TooDeep, parse_html
-from indexer.sources.web.detect import ATOM_NS, SITEMAP_SIZE_FACTOR, unzipped, xml_parser
+from indexer.sources.web.payload import ATOM_NS, SITEMAP_SIZE_FACTOR, unzipped, xml_parser
 from indexer.sources.web.feed import PASSWORD_FORM
 from indexer.sources.web.http import Client, FetchError, Response, human_size
 

@@ -40,12 +40,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_LOGS: list[Path] = []  # for the message of a test the server failed
+
+
+def server_log_tail(lines: int = 40) -> str:
+    return "\n".join(SERVER_LOGS[-1].read_text(errors="replace").splitlines()[-lines:]) if SERVER_LOGS else ""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The real server on loopback, started on an empty index folder, as a newcomer would."""
     index_dir = tmp_path_factory.mktemp("browser-index")
     port = free_port()
     log = (tmp_path_factory.mktemp("browser-log") / "server.log").open("w+")
+    SERVER_LOGS.append(Path(log.name))
     code = f"from searchweb.server import serve; serve({str(index_dir)!r}, '127.0.0.1', {port}, workers=2)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
     env["ARCHIVE_SEARCH_ADMIN_TOKEN"] = ADMIN_TOKEN
@@ -269,7 +277,7 @@ def test_a_facet_value_found_by_typing_is_shown_as_text(server, page):
         assert response.status == 202
     deadline = time.monotonic() + 30
     while not _api(server, "/api/v1/facets/source?prefix=zebulon")["values"]:
-        assert time.monotonic() < deadline, "the pushed article never became searchable"
+        assert time.monotonic() < deadline, "the pushed article never became searchable:\n" + server_log_tail()
         time.sleep(0.2)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -189,3 +189,19 @@ def test_a_rerun_reads_only_the_changed_posts(site, tmp_path, monkeypatch):
     site.log.clear()
     build_index([site.base + "/"], index_dir)
     assert len([p for p, _ in site.log if "include=7&" in p]) == 1
+
+
+def test_an_item_read_in_the_second_it_was_saved_is_read_again(tmp_path):
+    """WordPress's modification times are to the second: a save later in the same second as a
+    read would be missed if that read were trusted."""
+    from indexer.article import Article
+    from indexer.sources.web.wordpress import ItemCache, _epoch
+
+    cache = ItemCache(tmp_path, "http://site.example/wp-json/")
+    from datetime import datetime, timedelta, timezone
+    modified = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    cache.put([(7, "post", modified, Article(id="7", title="Un billet", body="texte"))])
+    for read_after, trusted in ((0.4, False), (0.99, False), (1.0, True), (30.0, True)):
+        cache.db.execute("UPDATE items SET fetched_at = ?", (_epoch(modified) + read_after,))
+        assert (cache.get(7, modified) is not None) is trusted, read_after
+    assert _epoch("not a date") == float("inf")

@@ -25,6 +25,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -44,6 +45,7 @@ VERSION = 1
 # What does not touch a post's modification time (a tag or an author renamed) is read again at
 # the latest this long after the item was fetched; each run refreshes the items past this age.
 MAX_AGE = 7 * 24 * 3600
+SAME_SECOND = 1.0  # a read this soon after `modified_gmt` may have missed a save in that second
 TAXONOMIES = {"post_tag": "wp/v2/tags", "category": "wp/v2/categories"}
 
 _SCHEMA = """
@@ -282,8 +284,12 @@ class ItemCache:
         """What the last run read of this item at this modification time, or None (read it again)."""
         if not modified:
             return None  # no modification time to compare: never trusted
+        # WordPress keeps modification times to the second: an item read in the second it was
+        # modified may have been saved again in that second, unseen. Trusted once read later.
         row = self.db.execute("SELECT article, excluded FROM items WHERE api = ? AND id = ? AND modified = ? "
-                              "AND fetched_at > ?", (self.api, item_id, modified, time.time() - MAX_AGE)).fetchone()
+                              "AND fetched_at > ? AND fetched_at >= ?",
+                              (self.api, item_id, modified, time.time() - MAX_AGE,
+                               _epoch(modified) + SAME_SECOND)).fetchone()
         if row is None:
             return None
         article, excluded = row
@@ -316,3 +322,11 @@ class ItemCache:
             with self.db:
                 self.db.execute("BEGIN")
                 self.db.executemany("DELETE FROM items WHERE api = ? AND id = ?", gone)
+
+
+def _epoch(modified_gmt: str) -> float:
+    """`modified_gmt` (`2026-11-30T17:47:25`, UTC) in seconds; +inf when unreadable (never trusted)."""
+    try:
+        return datetime.fromisoformat(modified_gmt).replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return float("inf")

@@ -14,6 +14,7 @@
   var watching = !!document.getElementById("sync");
   var following = button.disabled;  // a job seen running from this page
   var rendered = box.dataset.job;     // the job the page was rendered with
+  var said = "";                      // the last progress put in words
 
   function show(job) {
     var ended = !job || job.state === "done" || job.state === "failed";
@@ -32,10 +33,17 @@
     button.disabled = true;
     bar.max = job.total || 1;
     bar.value = job.processed || 0;
-    state.textContent = job.state === "queued"
-      ? "En attente de démarrage…"
-      : (job.trigger === "sync" ? "Synchronisation en cours" : "En cours") + " : " + (job.processed || 0) +
-        " sur " + (job.total || "?") + " articles lus.";
+    // The bar moves at every look; the sentence (a live region) only at each tenth of the way, or a
+    // screen reader would read a new count every 0.7 s.
+    var tenth = job.total ? Math.floor(10 * (job.processed || 0) / job.total) : 0;
+    var step = job.state + ":" + tenth;
+    if (step !== said) {
+      said = step;
+      state.textContent = job.state === "queued"
+        ? "En attente de démarrage…"
+        : (job.trigger === "sync" ? "Synchronisation en cours" : "En cours") + " : " + (job.processed || 0) +
+          " sur " + (job.total || "?") + " articles lus.";
+    }
     window.setTimeout(poll, 700);
   }
 
@@ -76,6 +84,7 @@
   var body = section.querySelector("tbody");
   var table = section.querySelector(".table-scroll");
   var empty = section.querySelector(".tasks__empty");
+  var spoken = document.getElementById("tasks-status");
   var IDS_SHOWN = 3;
   var EVERY = 2000, AFTER_ERROR = 5000;  // milliseconds
   var timer = null;
@@ -122,12 +131,26 @@
     return tr;
   }
 
+  // The table is redrawn only when a task changed, and the change is said in a sentence: a live
+  // table would have a screen reader read every row again at each look.
   function show(tasks) {
+    var seen = {};
+    Array.prototype.forEach.call(body.rows, function (tr) {
+      seen[tr.dataset.id] = tr.querySelector(".task__state").textContent;
+    });
+    var changed = tasks.filter(function (task) {
+      return seen[String(task.id)] !== (labels.states[task.state] || task.state);
+    });
+    if (!changed.length && tasks.length === body.rows.length) return;
     var rows = document.createDocumentFragment();
     tasks.forEach(function (task) { rows.appendChild(row(task)); });
     body.replaceChildren(rows);
     table.hidden = tasks.length === 0;
     empty.hidden = tasks.length > 0;
+    spoken.textContent = changed.slice(0, 3).map(function (task) {
+      return "Écriture n° " + task.id + " (" + (labels.kinds[task.kind] || task.kind) + ") : " +
+        (labels.states[task.state] || task.state) + ".";
+    }).join(" ");
   }
 
   function later(delay) {

@@ -172,9 +172,14 @@
     }
 
     function render(answer) {
+      // The status is a live region: this sentence is what a screen reader says after each search.
       var total = answer.total;
-      status.textContent = total === 0 ? "Aucun article trouvé."
-        : total + (total > 1 ? " articles" : " article") + (answer.corrected ? " pour « " + answer.suggestion + " »" : "");
+      var articles = function (n) { return n + (n > 1 ? " articles" : " article"); };
+      var forQuery = state.q ? " pour « " + state.q + " »" : "";
+      status.textContent = answer.corrected
+        ? "Aucun article" + forQuery + " ; " + articles(total) + " pour « " + answer.suggestion + " »"
+        : (total === 0 ? "Aucun article" : articles(total)) + forQuery
+          + (answer.pages > 1 ? ", page " + answer.page + " sur " + answer.pages : "");
       chips.replaceChildren();
       facets.forEach(function (facet) {
         var values = (answer.facets[facet] || []).slice(0, CHIPS_PER_FACET);

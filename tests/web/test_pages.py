@@ -24,7 +24,9 @@ def test_the_page_is_french_and_has_a_labelled_search_box(client):
     body = page(client)
     assert '<html lang="fr">' in body
     assert '<label class="search-form__label" for="q">' in body
-    assert re.search(r'<input id="q"[^>]*type="search"[^>]*name="q"[^>]*list="completions"[^>]*autofocus', body, re.S)
+    assert re.search(r'<input id="q"[^>]*type="search"[^>]*name="q"[^>]*autofocus', body, re.S)
+    # The completions' list is there, hidden, for search.js to fill (the combobox is the browser suite's).
+    assert re.search(r'<ul id="completions" [^>]*role="listbox"[^>]*hidden>', body)
     assert 'role="search"' in body and "<main" in body and "<aside" in body and "<nav" in body
 
 

@@ -24,7 +24,8 @@
   function completions(input, listbox, url) {
     var spoken = document.getElementById("completions-status");
     var timer = null;
-    var asked = "";
+    var asked = "";     // the prefix last sent
+    var shownFor = "";  // the prefix `words` answer
     var words = [];
     var active = -1;
 
@@ -79,23 +80,24 @@
 
     function choose(index) {
       input.value = words[index];
-      asked = input.value;
       close();
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     }
 
     function ask() {
       var prefix = input.value.trim();
-      if (prefix.length < 2) { asked = ""; open([]); return; }
-      if (prefix === asked) return;
+      if (prefix.length < 2) { asked = shownFor = ""; open([]); return; }
+      if (prefix === shownFor) { open(words); return; }  // typed back to the words already fetched
+      if (prefix === asked) return;  // being fetched
       asked = prefix;
       fetch(url + "?q=" + encodeURIComponent(prefix), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data || input.value.trim() !== prefix || document.activeElement !== input) return;  // typed on, or left
+          shownFor = prefix;
           open(data.suggestions.filter(function (word) { return word !== prefix; }));
         })
-        .catch(function () { /* completions are a nicety: the search works without them */ });
+        .catch(function () { asked = ""; /* completions are a nicety: the search works without them */ });
     }
 
     input.addEventListener("input", function () {

@@ -308,6 +308,8 @@ def test_the_admin_page_shows_writes_of_the_document_api_as_they_come(server, pa
     expect(row).to_be_visible(timeout=10_000)  # admin.js polls the list with the session
     expect(row.locator("td").nth(1)).to_have_text("Suppression")
     expect(row.locator(".task__ids")).to_have_text("<b>absent")  # text, never markup
+    # The change is said once (a live region), rather than the table being re-read at each look.
+    expect(page.locator("#tasks-status")).to_contain_text(f"Écriture n° {task['id']} (Suppression)")
     assert page.locator("#tasks b").count() == 0
     shot(page, "admin-writes")
     assert not page.problems, page.problems

@@ -210,8 +210,16 @@ def test_completions_are_a_combobox_used_with_the_keyboard_alone(server, page):
 
 def test_enter_without_a_highlighted_word_searches_what_was_typed(server, page):
     page.goto(server + "/")
+    listbox = page.get_by_role("listbox", name="Suggestions")
     page.keyboard.type("num", delay=40)
-    expect(page.get_by_role("listbox", name="Suggestions")).to_be_visible()
+    expect(listbox).to_be_visible()
+    page.keyboard.press("Escape")  # the first Escape closes the list, the second empties the box
+    expect(listbox).to_be_hidden()
+    expect(search_box(page)).to_have_value("num")
+    page.keyboard.press("Escape")
+    expect(search_box(page)).to_have_value("")
+    page.keyboard.type("num", delay=40)
+    expect(listbox).to_be_visible()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"[?&]q=num(&|$)"))
     # Tab moves on and closes the list.

@@ -16,7 +16,10 @@ from indexer import __version__
 
 from .engine import index_state, store
 
-CACHE_CONTROL = "public, max-age=60"
+# Kept by browsers and shared proxies, but asked again before each use: a pushed article is
+# searchable within a second, and a cache holding answers for a minute would hide it. Asking again
+# is cheap: a matching ETag is answered 304 from one stat, before any search.
+CACHE_CONTROL = "public, no-cache"
 
 
 def request_etag(generation: str) -> str:
@@ -27,7 +30,7 @@ def request_etag(generation: str) -> str:
 
 
 def cacheable(response):
-    """Mark a 200 answer cacheable by browsers and shared proxies for a minute."""
+    """Mark a 200 answer cacheable by browsers and shared proxies, revalidated at each use."""
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 

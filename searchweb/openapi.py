@@ -321,7 +321,7 @@ SEARCH_PARAMETERS = [
 
 CACHED = {
     "ETag": {"description": "Send it back in `If-None-Match` to get a 304 while nothing changed.", "schema": {"type": "string"}},
-    "Cache-Control": {"schema": {"type": "string", "example": "public, max-age=60"}},
+    "Cache-Control": {"schema": {"type": "string", "example": "public, no-cache"}},
     "Access-Control-Allow-Origin": {"schema": {"const": "*"}},
 }
 

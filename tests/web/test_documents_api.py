@@ -500,3 +500,19 @@ def test_an_id_holding_a_line_feed_is_refused_with_400_naming_it(writer, index_d
         assert answer.get_json()["error"]["param"] == "id"
     assert Journal(index_dir).last_seq() == before
     assert writer.get(f"/api/v1/articles/{encoded}").status_code == 404
+
+
+def test_a_cached_answer_is_not_used_once_a_pushed_article_is_applied(writer, index_dir):
+    """Answers may be kept by caches but are asked again each time (`no-cache`): the ETag names the
+    generation, so a pushed article shows in the very next answer, never a minute later."""
+    from indexer.live.applier import Applier
+
+    before = writer.get("/api/v1/search?q=t%C3%A9l%C3%A9travail")
+    assert before.headers["Cache-Control"] == "public, no-cache" and before.get_json()["total"] == 0
+    etag = before.headers["ETag"]
+    assert writer.get("/api/v1/search?q=t%C3%A9l%C3%A9travail", headers={"If-None-Match": etag}).status_code == 304
+    put(writer, "tele", {"title": "Le télétravail", "body": "Un texte sur le télétravail."})
+    Applier(index_dir).run(until_idle=True)
+    after = writer.get("/api/v1/search?q=t%C3%A9l%C3%A9travail", headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["ETag"] != etag
+    assert [r["id"] for r in after.get_json()["results"]] == ["tele"]

@@ -6,6 +6,8 @@ renders the same answer dict; every state lives in the URL, and every link just 
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -49,11 +51,23 @@ def search_page():
     )
 
 
+# The widget's script: the page's completions (combobox.js) and embed.js, in one function so that
+# nothing of ours becomes a global of the host page.
+WIDGET_PARTS = ("combobox.js", "embed.js")
+
+
+@functools.cache
+def widget_script(static_folder: str) -> bytes:
+    parts = [(Path(static_folder) / name).read_text(encoding="utf-8") for name in WIDGET_PARTS]
+    return ("(function () {\n" + "\n".join(parts) + "\n})();\n").encode()
+
+
 @bp.get("/embed.js")
 def embed_js():
     """The widget, loadable from any site (a script is not readable cross-site without CORS)."""
-    response = current_app.send_static_file("embed.js")
-    response.mimetype = "text/javascript"
+    response = current_app.response_class(widget_script(current_app.static_folder), mimetype="text/javascript")
+    response.add_etag()
+    response.make_conditional(request)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -18,6 +18,8 @@
  *   data-title       the block's heading (default "À lire aussi"); data-endpoint as above
  * An unknown id, an error or no related article leaves the element empty.
  *
+ * The search box offers completions as you type (an ARIA combobox: arrows, Enter, Escape).
+ *
  * It renders into a Shadow DOM (the host page's styles and ours never mix), reads the JSON API
  * through CORS without credentials, and builds every node itself: archive text is only ever text,
  * and the one HTML field, the snippet, is reduced to text and <mark>.
@@ -36,8 +38,14 @@
     "* { box-sizing: border-box; }",
     ".box { border: 1px solid #dfe3ea; border-radius: 10px; padding: 1rem; background: #fff; }",
     "form { display: flex; gap: .5rem; }",
-    "label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }",
+    "label, .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }",
+    ".field { position: relative; flex: 1; min-width: 0; display: flex; }",
     "input { flex: 1; min-width: 0; font: inherit; padding: .5rem .7rem; border: 1px solid #b9c1cf; border-radius: 8px; }",
+    ".completions { position: absolute; top: calc(100% + 4px); left: 0; right: 0; z-index: 20; margin: 0; padding: .25rem 0; list-style: none; max-height: 16rem; overflow-y: auto; background: #fff; border: 1px solid #b9c1cf; border-radius: 8px; box-shadow: 0 8px 24px rgba(29, 35, 48, .12); }",
+    ".completions[hidden] { display: none; }",
+    ".completions__option { padding: .35rem .7rem; cursor: pointer; }",
+    ".completions__option:hover { background: #f5f6f9; }",
+    ".completions__option[aria-selected=true] { background: #1f5eae; color: #fff; outline: 2px solid transparent; }",
     "button { font: inherit; cursor: pointer; border-radius: 8px; border: 1px solid #b9c1cf; background: #fff; padding: .45rem .8rem; }",
     "button[type=submit] { background: #1f5eae; border-color: #1f5eae; color: #fff; font-weight: 600; }",
     "button:disabled { opacity: .5; cursor: default; }",
@@ -133,7 +141,11 @@
     var form = el("form", { role: "search" });
     var label = el("label", { for: "q" }, "Rechercher dans les archives");
     var input = el("input", { id: "q", type: "search", name: "q", placeholder: "Rechercher dans les archives…", autocomplete: "off" });
-    form.append(label, input, el("button", { type: "submit" }, "Rechercher"));
+    var field = el("div", { class: "field" });
+    var listbox = el("ul", { id: "completions", class: "completions", role: "listbox", "aria-label": "Suggestions", hidden: "" });
+    var spoken = el("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+    field.append(input, listbox);
+    form.append(label, field, el("button", { type: "submit" }, "Rechercher"), spoken);
     var status = el("p", { class: "status", role: "status", "aria-live": "polite" });
     var chips = el("div", { class: "chips" });
     var list = el("ol", { class: "results" });
@@ -141,12 +153,19 @@
     box.append(form, status, chips, list, pager);
     root.appendChild(box);
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    function search() {
       state.q = input.value.trim();
       state.page = 1;
       run();
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      search();
     });
+    // The page's completions (combobox.js, served with this file as /embed.js).
+    if (typeof ArchiveSearchCompletions === "function") {
+      ArchiveSearchCompletions(input, listbox, spoken, endpoint + "/api/v1/suggest", search);
+    }
 
     function run() {
       var params = new URLSearchParams({ q: state.q, page: state.page, per_page: perPage });

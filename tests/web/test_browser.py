@@ -215,8 +215,8 @@ def test_the_widget_works_on_another_origin(server, other_site, page):
     assert results.count() == 3  # data-per-page
     assert api_calls and api_calls[0].headers["access-control-allow-origin"] == "*"
 
-    widget.get_by_role("searchbox").fill("hébergeur")
-    widget.get_by_role("searchbox").press("Enter")
+    widget.get_by_role("combobox", name="Rechercher dans les archives").fill("hébergeur")
+    widget.get_by_role("combobox", name="Rechercher dans les archives").press("Enter")
     expect(widget.locator(".title").first).to_have_text("OVH. What ?")
     assert widget.locator("mark").count() > 0
     # Styles come from a constructed stylesheet, which the host's `style-src 'none'` does not block.

@@ -64,8 +64,8 @@ def test_a_click_in_the_widget_on_another_site_is_counted(server, other_site, pa
     page.goto(other_site)
     widget = page.locator("[data-archive-search]")
     widget.locator("li.result").first.wait_for()
-    widget.get_by_role("searchbox").fill("Hébergeur")
-    widget.get_by_role("searchbox").press("Enter")
+    widget.get_by_role("combobox", name="Rechercher dans les archives").fill("Hébergeur")
+    widget.get_by_role("combobox", name="Rechercher dans les archives").press("Enter")
     first = widget.locator("a.title").first
     expect(first).to_have_text("OVH. What ?")  # the answer to this query, not the first load's
     first.click(modifiers=["Control"], no_wait_after=True)  # a new tab: this page stays to be watched

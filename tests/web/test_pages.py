@@ -143,7 +143,12 @@ def test_the_widget_script_is_served_as_javascript_to_any_site(client):
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "attachShadow" in response.get_data(as_text=True)
+    script = response.get_data(as_text=True)
+    assert "attachShadow" in script and "function completions(" in script  # embed.js and combobox.js
+    # One function around both: the completions never become a global of the host page.
+    assert script.startswith("(function () {") and script.rstrip().endswith("})();")
+    again = client.get("/embed.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
 
 
 # --- hostile archive content and hostile queries ---------------------------------------------------

@@ -178,3 +178,13 @@
   });
   later(EVERY);
 })();
+
+// A synonym started from a search without results: the caret after its "=> ", for the words to add.
+(function () {
+  "use strict";
+  var area = document.querySelector("#synonyms[data-adding]");
+  if (!area) return;
+  area.focus();
+  area.setSelectionRange(area.value.length, area.value.length);
+  area.scrollTop = area.scrollHeight;
+})();

@@ -10,10 +10,12 @@ prometheus_client's own parser; every access log line is a JSON object.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -393,3 +395,31 @@ def test_the_analytics_answers_conform_to_the_openapi_document(app, client):
         schema = spec["paths"]["/api/v1/admin/analytics"]["get"]["responses"][str(status)]["content"][
             "application/json"]["schema"]
         Draft202012Validator({**schema, "components": spec["components"]}).validate(response.get_json())
+
+
+def test_a_search_without_results_is_fixed_from_the_report_with_a_synonym(sample_index, tmp_path, monkeypatch):
+    """The editor's to-do list leads to the fix: "Ajouter un synonyme" starts a one-way rule for the
+    query in the synonyms form; once finished and saved, the same search finds articles."""
+    for name in ("ANALYTICS", "ANALYTICS_FILE", "ADMIN_TOKEN"):
+        monkeypatch.delenv(f"ARCHIVE_SEARCH_{name}", raising=False)
+    index_dir = shutil.copytree(sample_index, tmp_path / "index")  # the form writes its settings
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "ADMIN_TOKEN": TOKEN,
+                      "ANALYTICS_FILE": str(tmp_path / "analytics.sqlite3")})
+    client = app.test_client()
+    assert client.get("/api/v1/search?q=Mutualis%C3%A9").get_json()["total"] == 0
+    flush(app)
+    client.post("/admin/login", data={"token": TOKEN, "csrf_token": csrf_of(client.get("/admin").get_data(as_text=True))})
+    report = client.get("/admin").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Ajouter un synonyme<span class="visually-hidden"> pour « mutualise »', report)
+    assert link, "the zero-result row offers a synonym"
+    form = client.get(html.unescape(link.group(1))).get_data(as_text=True)
+    started = re.search(r'<textarea id="synonyms"[^>]*autofocus data-adding>(.*?)</textarea>', form, re.S)
+    assert started and started.group(1) == "mutualise =&gt; "  # the query as the report groups it
+    saved = client.post("/admin/curation", data={"synonyms": "mutualise => hébergeur", "pins": "",
+                                                 "csrf_token": csrf_of(form)})
+    assert saved.status_code == 303
+    assert client.get("/api/v1/search?q=Mutualis%C3%A9").get_json()["total"] == 2  # as "hébergeur" finds
+
+
+def csrf_of(body: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)

@@ -225,6 +225,55 @@ def tasks(index_dir, limit, as_json):
 
 @main.command()
 @_index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+def status(index_dir, as_json):
+    """Say how the index stands: the live generation, pushed writes, the last reindex, settings.
+
+    Exit status 0 when all is well, 1 without an index, 2 when something needs an operator
+    (writes waiting with no applier, a failed reindex, unreadable settings): a probe can act on it.
+    """
+    from indexer.status import exit_code, index_status
+
+    found = index_status(index_dir)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        for line in _status_lines(found):
+            click.echo(line)
+    sys.exit(exit_code(found))
+
+
+def _status_lines(found: dict) -> list[str]:
+    index, writes, job, settings = found["index"], found["live"], found["reindex"], found["settings"]
+    lines = [f"index      {found['index_dir']}"]
+    if index is None:
+        lines.append("           no index yet")
+    elif index.get("unreadable"):
+        lines.append(f"           {index['generation']}: its meta.json is unreadable")
+    else:
+        size = (index["size_bytes"] or 0) / 1e6
+        lines.append(f"           {index['articles']} articles, {size:.1f} MB, generation {index['generation']}")
+        lines.append(f"           built {index['built_at']} from {', '.join(index['sources']) or '(pushed articles only)'}")
+    if writes is not None:
+        lines.append(f"live       {writes['pending']} writes waiting, applier "
+                     f"{'running' if writes['applier_running'] else 'stopped'}"
+                     f"{', merging' if writes['merging'] else ''}; journal {writes['journal_bytes'] / 1e6:.1f} MB")
+        if writes["pushed_articles"] or writes["pushed_deletions"]:
+            lines.append(f"           {writes['pushed_articles']} pushed articles, "
+                         f"{writes['pushed_deletions']} pushed deletions rule over the archive")
+    if job is not None:
+        ended = f", ended {job['finished_at']}" if job.get("finished_at") else ""
+        lines.append(f"reindex    {job['state']}{' (' + job['trigger'] + ')' if job.get('trigger') else ''}: "
+                     f"started {job.get('started_at')}{ended}, {job.get('processed', 0)} of {job.get('total', 0)} read")
+    if settings is not None:
+        lines.append(f"settings   version {settings['version']}: {settings['synonyms']} synonym rules, "
+                     f"{settings['pins']} pinned queries")
+    lines += [f"attention  {problem}" for problem in found["problems"]] or ["all well"]
+    return lines
+
+
+@main.command()
+@_index_dir_option
 @click.option("--once", is_flag=True, help="Apply what is waiting, then exit.")
 @click.option("--parent", type=int, hidden=True)
 def apply(index_dir, once, parent):

@@ -92,3 +92,39 @@ def test_progress_bar_on_a_terminal_and_quiet_silences_it(tmp_path):
 
     quiet = cli("index", SAMPLE_ARCHIVE, "--index-dir", tmp_path / "ix", "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+def test_status_says_how_the_index_stands_and_exits_0_when_all_is_well(index_dir):
+    done = cli("status", "--index-dir", index_dir)
+    assert done.returncode == 0, done.stderr
+    assert "11 articles" in done.stdout and "all well" in done.stdout
+    assert "reindex    done" in done.stdout and "0 writes waiting" in done.stdout
+    found = json.loads(cli("status", "--json", "--index-dir", index_dir).stdout)
+    assert found["index"]["articles"] == 11 and found["problems"] == []
+    assert found["reindex"]["state"] == "done" and found["settings"]["version"] == 0
+
+
+def test_status_without_an_index_exits_1_and_writes_nothing(tmp_path):
+    done = cli("status", "--index-dir", tmp_path / "none")
+    assert done.returncode == 1
+    assert "no index: run `archive-search index SOURCE`" in done.stdout
+    assert not (tmp_path / "none").exists()
+
+
+def test_status_exits_2_when_an_operator_is_needed(index_dir, tmp_path):
+    """Writes waiting with no applier to apply them, and settings that cannot be read: each said."""
+    import shutil
+
+    copy = shutil.copytree(index_dir, tmp_path / "index")
+    article = tmp_path / "a.jsonl"
+    article.write_text(json.dumps({"id": "w1", "title": "Un article poussé", "body": "Texte."}) + "\n")
+    assert cli("put", article, "--no-wait", "--index-dir", copy).returncode == 0
+    (copy / "settings.json").write_text("{not json")
+    done = cli("status", "--index-dir", copy)
+    assert done.returncode == 2, done.stdout + done.stderr
+    attention = [line for line in done.stdout.splitlines() if line.startswith("attention")]
+    assert len(attention) == 2, done.stdout
+    assert "1 pushed write waits and no applier runs" in attention[0]
+    assert "settings.json is unreadable" in attention[1]

@@ -28,6 +28,9 @@ FACET_LABELS = {
 }
 SORT_LABELS = {"relevance": "Pertinence", "date": "Plus récents d’abord", "-date": "Plus anciens d’abord"}
 CLEAR_FILTERS = {**dict.fromkeys(FACETS), "from": None, "to": None}  # for url_with(**...)
+# What the page shows about one listed result rather than which results it lists: a link that changes
+# the search (or its page) drops it, for that result may no longer be listed.
+RESULT_VIEW = ("related",)
 MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
@@ -96,10 +99,16 @@ def http_url(url: str | None) -> str | None:
 
 @bp.app_template_global()
 def url_with(**changes) -> str:
-    """This page's URL with some parameters replaced (None removes one); any change but paging resets the page."""
+    """This page's URL with some parameters replaced (None removes one); any change but paging resets the page.
+
+    Only a change of a RESULT_VIEW parameter (opening a result's related articles) keeps the search as it
+    is, page included when given; any other change closes those views.
+    """
     args = request.args.copy()
     if "page" not in changes:
         args.pop("page", None)
+    if not changes.keys() & set(RESULT_VIEW):
+        _close_result_views(args)
     for name, value in changes.items():
         args.pop(name, None)
         if value is not None:
@@ -109,12 +118,19 @@ def url_with(**changes) -> str:
 
 @bp.app_template_global()
 def url_toggling(facet: str, value: str) -> str:
-    """This page's URL with one facet value ticked if it was not, unticked if it was (back to page 1)."""
+    """This page's URL with one facet value ticked if it was not, unticked if it was (back to page 1,
+    result views closed)."""
     args = request.args.copy()
     args.pop("page", None)
+    _close_result_views(args)
     values = args.getlist(facet)
     args.setlist(facet, [v for v in values if v != value] if value in values else [*values, value])
     return _url(args)
+
+
+def _close_result_views(args) -> None:
+    for name in RESULT_VIEW:
+        args.pop(name, None)
 
 
 def _url(args) -> str:

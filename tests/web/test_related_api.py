@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 import pytest
 
 from archives import write_jsonl
@@ -91,3 +95,32 @@ def test_hostile_archive_text_in_related_articles_stays_text(hostile_client):
     assert "<script" not in related and "<img" not in related
     assert "Le titre piégé &#34;&gt;" in related  # what indexing left of the markup, escaped
     assert "javascript:" not in related and "data:text" not in related  # such urls never become links
+
+
+def test_links_that_change_the_search_close_the_related_block_and_its_toggles_keep_the_search(quoting_client):
+    """`related` opens a block under one listed result: ticking a facet, removing a filter or changing
+    page may list other results, so those links drop it; the related toggles keep the search as it is."""
+    client = quoting_client
+    search = {"q": "numérique", "tag": "E-commerce", "per_page": "1", "page": "2"}  # 101 then 109
+    page = client.get("/?" + urlencode({**search, "related": "109"})).get_data(as_text=True)
+    assert page.count("open data-loaded") == 1
+    hrefs = [urlsplit(html.unescape(h)) for h in re.findall(r'href="([^"]*)"', page)]
+    searches = [{k: v[0] if len(v) == 1 else v for k, v in parse_qs(h.query).items()}
+                for h in hrefs if h.path == "/" and h.query]
+    toggles = [q for q in searches if "related" in q]
+    others = [q for q in searches if "related" not in q]
+    assert toggles == [], "no link keeps `related` (the only result's block is open: it has no toggle)"
+    pages = [q for q in others if q.keys() == search.keys() and q["page"] != "2"]
+    ticks = [q for q in others if q.get("tag") == ["E-commerce", "Réseaux sociaux"]]
+    untick = [q for q in others if "tag" not in q and q.get("per_page") == "1"]
+    assert pages and ticks and untick, "the page links its other page, another tag and its filter's removal"
+
+    # Following them opens no block: the article asked for may no longer be listed (101 on page 1).
+    for query in (pages[0], ticks[0], untick[0]):
+        assert "open data-loaded" not in client.get("/?" + urlencode(query, doseq=True)).get_data(as_text=True)
+
+    # On page 1 (109 is not listed) the toggle under 101 keeps the whole search, page included.
+    page = client.get("/?" + urlencode({**search, "page": "1"})).get_data(as_text=True)
+    toggle = next(urlsplit(html.unescape(h)) for h in re.findall(r'href="([^"]*related=[^"]*)"', page))
+    assert parse_qs(toggle.query) == {**{k: [v] for k, v in search.items()}, "page": ["1"], "related": ["101"]}
+    assert "open data-loaded" in client.get(f"/?{toggle.query}").get_data(as_text=True)

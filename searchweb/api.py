@@ -35,9 +35,25 @@ def facet_values_json(facet: str):
     return jsonify(index.run(lambda: facet_values(index, facet, req, prefix, limit)))
 
 
+# Article ids are free text, "/" included (a folder archive's ids are paths), so the path
+# `/api/v1/articles/a/related` could be the article `a/related` or the related list of `a`: it is
+# always the list (what embed.js and every page built so far ask for). An article whose id ends in
+# `/related` is fetched by `?id=`, which takes any id; "%2F" is no way out, since servers and proxies
+# decode it to "/" before the app routes the path.
 @bp.get("/api/v1/articles/<article_id:article_id>")
 @by_generation
 def article_json(article_id: str):
+    index = store()
+    return jsonify(index.run(lambda: get_article(index, article_id)))
+
+
+@bp.get("/api/v1/articles")
+@by_generation
+def article_by_id_json():
+    """Any article by `?id=` (the address of an id ending in `/related`, which the path cannot give)."""
+    article_id = request.args.get("id", "").strip()  # as ids are stored (and as the ETag reads it)
+    if not article_id:
+        raise QueryError("id is required: the article's id, percent-encoded as any query value", param="id")
     index = store()
     return jsonify(index.run(lambda: get_article(index, article_id)))
 

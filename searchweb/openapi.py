@@ -428,6 +428,12 @@ def _write_responses(what: str) -> dict:
     }
 
 
+# The rule for ids in the path (api.py says why).
+ID_IN_PATH = ("The id as it is, `/` included (`2015/mon-article`); `%2F` is the same as `/` (servers decode it "
+              "before routing). A path ending in `/related` names the related list of the id before it "
+              "(`/api/v1/articles/{id}/related`): fetch an article whose id ends in `/related` from "
+              "`/api/v1/articles?id=…`, which takes any id.")
+
 ARTICLE_ID = {"name": "id", "in": "path", "required": True,
               "schema": {"type": "string", "maxLength": MAX_ID_CHARS}}
 
@@ -516,6 +522,7 @@ def _paths() -> dict:
         "/api/v1/articles/{id}": {
             "get": {
                 "summary": "One article",
+                "description": ID_IN_PATH,
                 "operationId": "getArticle",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {
@@ -525,12 +532,30 @@ def _paths() -> dict:
                 },
             }
         },
+        "/api/v1/articles": {
+            "get": {
+                "summary": "One article, any id",
+                "description": "The same answer as `/api/v1/articles/{id}`, for any id: the one address of an "
+                               "article whose id ends in `/related`.",
+                "operationId": "getArticleById",
+                "parameters": [_query("id", "The article's id (percent-encoded as any query value).",
+                                      {"type": "string", "minLength": 1}, required=True)],
+                "responses": {
+                    "200": _cached("Article", "The article, as plain text."),
+                    "304": NOT_MODIFIED,
+                    "400": _error("No `id` (`param` is `id`)."),
+                    "404": _error("No article has this id."),
+                },
+            }
+        },
         "/api/v1/articles/{id}/related": {
             "get": {
                 "summary": "The articles most related to one",
                 "description": "From the article's own best terms (Elasticsearch's more_like_this), its tags and the "
                                "sources it quotes (two articles citing the same study are related). Never the "
-                               "article itself; published articles only.",
+                               "article itself; published articles only. The id is everything between "
+                               "`/api/v1/articles/` and the last `/related`, whatever it holds (`a/related/related` "
+                               "is the list of `a/related`).",
                 "operationId": "relatedArticles",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
                                _query("limit", "How many, best first.",

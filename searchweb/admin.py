@@ -8,6 +8,7 @@ The API accepts the Bearer token, or the admin page's session (a write then also
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import datetime
 
@@ -45,7 +46,29 @@ def _reindex() -> dict:
     return start_reindex(_index_dir(), archive_sources(current_app.config["ARCHIVE"]))
 
 
-def _api_refusal(changes_state: bool):
+def admin_api(changes_state: bool):
+    """Decorate an admin API view: it runs for the admin (the Bearer token, or the admin page's session
+    with the CSRF header when the call changes state); anyone else gets the refusal (api_refusal)."""
+    return _guarded_by(lambda: api_refusal(changes_state))
+
+
+def admin_page(view):
+    """Decorate a view of the admin page: admin off or (for a POST) a failed CSRF check is refused
+    (_page_refusal); whether the reader is logged in is the view's to say."""
+    return _guarded_by(_page_refusal)(view)
+
+
+def _guarded_by(refusal_of):
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            refusal = refusal_of()
+            return refusal if refusal is not None else view(*args, **kwargs)
+        return guarded
+    return decorate
+
+
+def api_refusal(changes_state: bool):
     """The error answer for an admin API call that may not proceed, or None when it may."""
     if security.admin_token() is None:
         return error_response(403, "admin_off", ADMIN_OFF)
@@ -70,10 +93,8 @@ def _unauthorized(error: str | None, message: str):
 
 
 @bp.post("/api/v1/admin/reindex")
+@admin_api(changes_state=True)
 def reindex_json():
-    refusal = _api_refusal(changes_state=True)
-    if refusal is not None:
-        return refusal
     response = jsonify({"job": _reindex()})  # IndexBusy becomes a 409 carrying the running job
     response.status_code = 202
     response.headers["Location"] = url_for("admin.reindex_status")
@@ -81,10 +102,8 @@ def reindex_json():
 
 
 @bp.get("/api/v1/admin/reindex")
+@admin_api(changes_state=False)
 def reindex_status():
-    refusal = _api_refusal(changes_state=False)
-    if refusal is not None:
-        return refusal
     response = jsonify({"job": current_job(_index_dir())})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -103,10 +122,8 @@ def _page_refusal():
 
 
 @bp.route("/admin", methods=["GET"])
+@admin_page
 def dashboard():
-    refusal = _page_refusal()
-    if refusal is not None:
-        return refusal
     if not security.logged_in():
         return render_template("admin_login.html")
     try:
@@ -130,10 +147,8 @@ def dashboard():
 
 
 @bp.post("/admin/login")
+@admin_page
 def login():
-    refusal = _page_refusal()
-    if refusal is not None:
-        return refusal
     if not security.token_matches(request.form.get("token")):
         return render_template("admin_login.html", wrong_token=True), 401
     security.log_in()
@@ -141,19 +156,15 @@ def login():
 
 
 @bp.post("/admin/logout")
+@admin_page
 def logout():
-    refusal = _page_refusal()
-    if refusal is not None:
-        return refusal
     session.clear()
     return redirect(url_for("admin.dashboard"), code=303)
 
 
 @bp.post("/admin/reindex")
+@admin_page
 def reindex_form():
-    refusal = _page_refusal()
-    if refusal is not None:
-        return refusal
     if not security.logged_in():
         return redirect(url_for("admin.dashboard"), code=303)
     try:
@@ -247,10 +258,8 @@ def _days_or_refusal():
 
 
 @bp.get("/api/v1/admin/analytics")
+@admin_api(changes_state=False)
 def analytics_json():
-    refusal = _api_refusal(changes_state=False)
-    if refusal is not None:
-        return refusal
     days, refusal = _days_or_refusal()
     if refusal is not None:
         return refusal
@@ -264,11 +273,9 @@ def analytics_json():
 
 
 @bp.get("/api/v1/admin/analytics.csv")
+@admin_api(changes_state=False)
 def analytics_csv():
     """Every (day, query) row of the period, for a spreadsheet (the page's "export" link)."""
-    refusal = _api_refusal(changes_state=False)
-    if refusal is not None:
-        return refusal
     days, refusal = _days_or_refusal()
     if refusal is not None:
         return refusal

@@ -24,7 +24,7 @@ from indexer.search import (
 )
 
 from . import security
-from .admin import _api_refusal, _page_refusal
+from .admin import admin_api, admin_page
 from .errors import error_response
 
 bp = Blueprint("curation", __name__)
@@ -43,16 +43,10 @@ def _shown(settings: dict, kind: str):
 
 
 def _get(kind: str):
-    refusal = _api_refusal(changes_state=False)
-    if refusal is not None:
-        return refusal
     return _shown(read_settings(_index_dir()), kind)
 
 
 def _put(kind: str):
-    refusal = _api_refusal(changes_state=True)
-    if refusal is not None:
-        return refusal
     body = request.get_json(silent=True) if request.is_json else None
     if not isinstance(body, dict) or kind not in body:
         return error_response(400, "bad_settings", f'send a JSON object {{"{kind}": [...]}}', param=kind)
@@ -60,21 +54,25 @@ def _put(kind: str):
 
 
 @bp.get("/api/v1/admin/synonyms")
+@admin_api(changes_state=False)
 def synonyms_json():
     return _get("synonyms")
 
 
 @bp.put("/api/v1/admin/synonyms")
+@admin_api(changes_state=True)
 def synonyms_put():
     return _put("synonyms")
 
 
 @bp.get("/api/v1/admin/pins")
+@admin_api(changes_state=False)
 def pins_json():
     return _get("pins")
 
 
 @bp.put("/api/v1/admin/pins")
+@admin_api(changes_state=True)
 def pins_put():
     return _put("pins")
 
@@ -93,10 +91,8 @@ def curation_lines() -> dict:
 
 
 @bp.post("/admin/curation")
+@admin_page
 def curation_form():
-    refusal = _page_refusal()
-    if refusal is not None:
-        return refusal
     if not security.logged_in():
         return redirect(url_for("admin.dashboard"), code=303)
     synonyms = synonyms_from_lines(request.form.get("synonyms", ""))

@@ -8,7 +8,7 @@
 
 HTTP only: the engine (`indexer.live`) checks the fields and records the write in its journal,
 durably, before the 202 goes out. A refused request (auth, a bad field, too large, a full disk)
-records nothing. Auth is the admin API's own (`admin._api_refusal`).
+records nothing. Auth is the admin API's own (`admin.api_refusal`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from indexer.errors import QueryError
 from indexer.live import documents as engine_documents
 from indexer.live.documents import DocumentError, TooLarge, article_from_json, batch_from_body, check_id
 
-from .admin import _api_refusal
+from .admin import api_refusal
 from .errors import error_response
 
 bp = Blueprint("documents", __name__)
@@ -52,7 +52,7 @@ def _admin_only():
     if writes:
         # The app takes 64 KiB at most; an article or a batch may be larger.
         request.max_content_length = _max_bytes()
-    return _api_refusal(changes_state=writes)
+    return api_refusal(changes_state=writes)
 
 
 @bp.errorhandler(413)

@@ -93,6 +93,30 @@ def test_a_wrong_missing_or_query_string_token_is_a_401(admin_client, method, he
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
+def admin_routes(app) -> list[tuple[str, str]]:
+    """Every admin URL of the app and its methods, a sample value in each variable."""
+    return [(re.sub(r"<[^>]+>", "1", rule.rule), method) for rule in app.url_map.iter_rules()
+            if rule.rule.startswith(("/admin", "/api/v1/admin")) for method in rule.methods - {"HEAD", "OPTIONS"}]
+
+
+def test_every_admin_url_refuses_whoever_is_not_the_admin(admin_app, client, admin_index, sample_index):
+    """Each admin view says who may use it in one decorator: one forgotten would show here."""
+    routes = admin_routes(admin_app)
+    assert len(routes) >= 18
+    before = {folder: sorted(p.name for p in folder.iterdir()) for folder in (admin_index, sample_index)}
+    for path, method in routes:
+        off = client.open(path, method=method, headers=AUTH)  # admin off: even the token does nothing
+        assert off.status_code == 403, (method, path)
+        anyone = admin_app.test_client().open(path, method=method)
+        if path.startswith("/api/"):
+            assert anyone.status_code == 401 and anyone.get_json()["error"]["code"] == "unauthorized", (method, path)
+        elif method == "POST":  # a form sent without the page's CSRF token
+            assert anyone.status_code == 403, (method, path)
+        else:  # the page itself: its login form
+            assert anyone.status_code == 200 and 'name="token"' in anyone.get_data(as_text=True), (method, path)
+    assert before == {folder: sorted(p.name for p in folder.iterdir()) for folder in (admin_index, sample_index)}
+
+
 # --- a real reindex --------------------------------------------------------------------------------------
 
 def test_reindex_202_then_409_progress_to_done_while_searches_are_answered(admin_client):

@@ -64,25 +64,37 @@ def _phrase(value, where: str) -> tuple[str, ...]:
     return found
 
 
-def check_synonyms(rules) -> list[dict]:
-    """The rules, checked and tidied (strings stripped); BadSettings naming the first bad one."""
+def _each_rule(rules, kind: str, keys: set[str], *, listed: str, counted: str):
+    """Each rule of `kind` (`synonyms`, `pins`) with its index and its place (`synonyms[2]`), once the
+    list is one of at most MAX_RULES `counted` and the rule an object of known `keys`."""
     if not isinstance(rules, list):
-        raise BadSettings("must be a list of rules", param="synonyms")
+        raise BadSettings(f"must be a list of {listed}", param=kind)
     if len(rules) > MAX_RULES:
-        raise BadSettings(f"at most {MAX_RULES} rules", param="synonyms")
-    tidy, one_way, spelled = [], {}, {}
+        raise BadSettings(f"at most {MAX_RULES} {counted}", param=kind)
     for i, rule in enumerate(rules):
-        where = f"synonyms[{i}]"
+        where = f"{kind}[{i}]"
         if not isinstance(rule, dict):
             raise BadSettings("must be an object", param=where)
-        unknown = set(rule) - {"input", "synonyms"}
+        unknown = set(rule) - keys
         if unknown:
             raise BadSettings(f"unknown key {sorted(unknown)[0]!r}", param=where)
-        words = rule.get("synonyms")
-        if not isinstance(words, list) or not words:
-            raise BadSettings("must be a non-empty list", param=f"{where}.synonyms")
-        if len(words) > MAX_SYNONYMS:
-            raise BadSettings(f"at most {MAX_SYNONYMS} synonyms", param=f"{where}.synonyms")
+        yield i, where, rule
+
+
+def _some(items, where: str, most: int, counted: str, of: str = "") -> list:
+    """A rule's list (its synonyms, a pin's articles): not empty, at most `most`."""
+    if not isinstance(items, list) or not items:
+        raise BadSettings(f"must be a non-empty list{of}", param=where)
+    if len(items) > most:
+        raise BadSettings(f"at most {most} {counted}", param=where)
+    return items
+
+
+def check_synonyms(rules) -> list[dict]:
+    """The rules, checked and tidied (strings stripped); BadSettings naming the first bad one."""
+    tidy, one_way, spelled = [], {}, {}
+    for i, where, rule in _each_rule(rules, "synonyms", {"input", "synonyms"}, listed="rules", counted="rules"):
+        words = _some(rule.get("synonyms"), f"{where}.synonyms", MAX_SYNONYMS, "synonyms")
         analysed = [_phrase(w, f"{where}.synonyms[{j}]") for j, w in enumerate(words)]
         seen: dict[tuple, int] = {}
         for j, terms in enumerate(analysed):
@@ -129,27 +141,15 @@ def _refuse_loops(edges: dict[tuple, dict[tuple, int]], spelled: dict[tuple, str
 
 
 def check_pins(pins) -> list[dict]:
-    if not isinstance(pins, list):
-        raise BadSettings("must be a list of pins", param="pins")
-    if len(pins) > MAX_RULES:
-        raise BadSettings(f"at most {MAX_RULES} pinned queries", param="pins")
+    """The pins, checked and tidied (strings stripped); BadSettings naming the first bad one."""
     tidy, queries = [], {}
-    for i, pin in enumerate(pins):
-        where = f"pins[{i}]"
-        if not isinstance(pin, dict):
-            raise BadSettings("must be an object", param=where)
-        unknown = set(pin) - {"query", "articles"}
-        if unknown:
-            raise BadSettings(f"unknown key {sorted(unknown)[0]!r}", param=where)
+    for i, where, pin in _each_rule(pins, "pins", {"query", "articles"}, listed="pins",
+                                    counted="pinned queries"):
         key = " ".join(_phrase(pin.get("query"), f"{where}.query"))
         if key in queries:
             raise BadSettings(f"the same query as pins[{queries[key]}]", param=f"{where}.query")
         queries[key] = i
-        ids = pin.get("articles")
-        if not isinstance(ids, list) or not ids:
-            raise BadSettings("must be a non-empty list of article ids", param=f"{where}.articles")
-        if len(ids) > MAX_PINNED:
-            raise BadSettings(f"at most {MAX_PINNED} articles", param=f"{where}.articles")
+        ids = _some(pin.get("articles"), f"{where}.articles", MAX_PINNED, "articles", of=" of article ids")
         for j, article_id in enumerate(ids):
             if not isinstance(article_id, str) or not article_id.strip() or len(article_id) > MAX_ID_CHARS:
                 raise BadSettings(f"must be an article id (1 to {MAX_ID_CHARS} characters)",

@@ -160,6 +160,31 @@ def test_a_bad_rule_is_a_400_naming_it_and_nothing_changes(server, path, body, p
     assert after == before
 
 
+@pytest.mark.parametrize("kind, rules, param, message", [
+    ("synonyms", "IA", "synonyms", "must be a list of rules"),
+    ("pins", "ovh", "pins", "must be a list of pins"),
+    ("synonyms", [{"synonyms": ["IA", "robot"]}] * 501, "synonyms", "at most 500 rules"),
+    ("pins", [{"query": "cloud", "articles": ["1"]}] * 501, "pins", "at most 500 pinned queries"),
+    ("synonyms", [{"synonyms": ["IA", "robot"]}, "IA, robot"], "synonyms[1]", "must be an object"),
+    ("pins", [{"query": "cloud", "articles": ["1"]}, ["cloud", "1"]], "pins[1]", "must be an object"),
+    ("synonyms", [{"synonyms": ["IA", "robot"], "weight": 2}], "synonyms[0]", "unknown key 'weight'"),
+    ("pins", [{"query": "cloud", "articles": ["1"], "boost": 2}], "pins[0]", "unknown key 'boost'"),
+    ("synonyms", [{"input": "IA"}], "synonyms[0].synonyms", "must be a non-empty list"),
+    ("pins", [{"query": "cloud", "articles": "103"}], "pins[0].articles", "must be a non-empty list of article ids"),
+    ("synonyms", [{"synonyms": [f"mot{i}" for i in range(21)]}], "synonyms[0].synonyms", "at most 20 synonyms"),
+    ("pins", [{"query": "cloud", "articles": [str(i) for i in range(11)]}], "pins[0].articles", "at most 10 articles"),
+])
+def test_synonyms_and_pins_are_refused_alike_naming_the_rule(server, kind, rules, param, message):
+    """The two lists share one shape (a list of at most 500 objects of known keys, each with a list
+    of its own): the same refusals, in the words of each."""
+    base, _ = server
+    status, answer = call(base, "PUT", f"/api/v1/admin/{kind}", body={kind: rules}, headers=AUTH)
+    assert status == 400
+    error = answer["error"]
+    assert (error["code"], error["param"]) == ("bad_settings", param)
+    assert error["message"].endswith(message) and param in error["message"]
+
+
 def test_the_admin_api_needs_the_token(server):
     base, _ = server
     for method, body in (("GET", None), ("PUT", {"synonyms": []})):

@@ -125,6 +125,17 @@ def test_a_pinned_article_comes_first_when_published_and_within_the_filters(inde
     assert [r["id"] for r in search(IndexStore(index_dir), SearchRequest(q="hebergeur", per_page=1, page=2))["results"]] == ["cloud"]
 
 
+def test_an_article_pinned_twice_is_listed_once(index_dir):
+    # " cloud" and "cloud" are one id, as stored: refused when sent now...
+    with pytest.raises(BadSettings, match="pinned twice"):
+        update_settings(index_dir, pins=[{"query": "cloud", "articles": ["cloud", " cloud"]}])
+    # ...and a file saved before that check, pinning it twice, still lists it once.
+    (index_dir / SETTINGS).write_text(json.dumps({"version": 7, "synonyms": [],
+                                                  "pins": [{"query": "cloud", "articles": ["rs-1", "rs-1"]}]}))
+    found = answer(index_dir, "cloud")
+    assert [r["id"] for r in found["results"]] == ["rs-1", "cloud"] and found["total"] == 2
+
+
 def test_settings_are_stored_atomically_versioned_and_a_damaged_file_never_fails_a_search(index_dir, caplog):
     assert read_settings(index_dir) == {"version": 0, "updated_at": None, "synonyms": [], "pins": []}
     update_settings(index_dir, synonyms=[BOTH_WAYS])
@@ -166,6 +177,7 @@ def test_settings_are_stored_atomically_versioned_and_a_damaged_file_never_fails
     (None, [{"query": " ", "articles": ["a"]}], "pins[0].query"),
     (None, [{"query": "cloud", "articles": []}], "pins[0].articles"),
     (None, [{"query": "cloud", "articles": ["a", "a"]}], "pins[0].articles"),
+    (None, [{"query": "cloud", "articles": ["a", " a "]}], "pins[0].articles"),  # one id, as stored
     (None, [{"query": "cloud", "articles": [""]}], "pins[0].articles[0]"),
     (None, [{"query": "cloud", "articles": ["a"]}, {"query": "Clouds", "articles": ["b"]}], "pins[1].query"),
     (None, [{"query": "cloud", "articles": [str(i) for i in range(11)]}], "pins[0].articles"),

@@ -154,9 +154,10 @@ def check_pins(pins) -> list[dict]:
             if not isinstance(article_id, str) or not article_id.strip() or len(article_id) > MAX_ID_CHARS:
                 raise BadSettings(f"must be an article id (1 to {MAX_ID_CHARS} characters)",
                                   param=f"{where}.articles[{j}]")
+        ids = [a.strip() for a in ids]  # as ids are stored: `103` and ` 103` are one article
         if len(set(ids)) != len(ids):
             raise BadSettings("an article is pinned twice", param=f"{where}.articles")
-        tidy.append({"query": pin["query"].strip(), "articles": [a.strip() for a in ids]})
+        tidy.append({"query": pin["query"].strip(), "articles": ids})
     return tidy
 
 
@@ -239,7 +240,8 @@ def compile_synonyms(rules: list[dict]) -> dict[tuple, list[tuple]]:
 
 def compile_settings(stored: dict) -> Curation:
     expansions = compile_synonyms(stored.get("synonyms") or [])
-    pins = {normalize_query(p["query"]): list(p["articles"]) for p in stored.get("pins") or []}
+    # (dict.fromkeys: a file saved before the check above compared stripped ids may pin one twice)
+    pins = {normalize_query(p["query"]): list(dict.fromkeys(p["articles"])) for p in stored.get("pins") or []}
     return Curation(version=stored.get("version", 0), expansions=expansions,
                     longest=max((len(s) for s in expansions), default=0), pins=pins,
                     updated_at=stored.get("updated_at"))

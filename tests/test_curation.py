@@ -149,9 +149,29 @@ def test_settings_are_stored_atomically_versioned_and_a_damaged_file_never_fails
     assert ids(index_dir, "cloud") == ["ia-1", "cloud"]  # the last good settings still apply
     assert sorted(ids(index_dir, "IA")) == ["ia-1", "ia-2"]
     assert "unreadable" in caplog.text
-    # Saving again replaces the damaged file, with a version no cache has seen.
-    assert update_settings(index_dir, pins=[])["version"] > 2
+    # Saving again replaces the damaged file, with the version after the highest it still shows, and
+    # sets the damaged file aside.
+    assert update_settings(index_dir, pins=[])["version"] == 4
     assert ids(index_dir, "cloud") == ["cloud"]
+    [aside] = index_dir.glob(SETTINGS + ".damaged-*")
+    assert aside.read_text() == '{"version": 3, "synonyms": ['
+
+
+def test_a_damaged_file_saved_over_continues_the_sequence_of_versions(index_dir):
+    """A cache keyed by version must never meet one twice: the next version follows the highest known."""
+    for _ in range(3):
+        update_settings(index_dir, synonyms=[BOTH_WAYS])
+    (index_dir / SETTINGS).write_bytes(b"\x00" * 64)  # nothing of it can be read, its version neither
+    assert update_settings(index_dir, pins=[])["version"] == 4  # after the last one written (the lock's record)
+    # A file put back by hand with a lower version does not take the sequence back either.
+    (index_dir / SETTINGS).write_text(json.dumps({"version": 1, "synonyms": [BOTH_WAYS], "pins": []}))
+    assert update_settings(index_dir, pins=[])["version"] == 5
+    # A hand edit that breaks the file but raised its version: the sequence goes on from there.
+    (index_dir / SETTINGS).write_text('{"version": 40, "synonyms": [{"synonyms": ["IA" "robot"]}]}')
+    assert update_settings(index_dir, pins=[])["version"] == 41
+    assert read_settings(index_dir)["synonyms"] == []  # replaced by what was sent, kept aside:
+    asides = sorted(index_dir.glob(SETTINGS + ".damaged-*"))
+    assert [p.read_bytes()[:12] for p in asides] == [b"\x00" * 12, b'{"version": ']
 
 
 @pytest.mark.parametrize("synonyms, pins, param", [

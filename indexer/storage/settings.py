@@ -1,7 +1,8 @@
 """The index's search settings (synonyms, pinned results): one JSON file beside CURRENT.
 
     index/settings.json   {"version": 3, "updated_at": "...", "synonyms": [...], "pins": [...]}
-    index/settings.lock   fcntl lock held while a change is written
+    index/settings.lock   fcntl lock held while a change is written; holds the last version written
+    index/settings.json.damaged-<UTC time>   a file that could not be read, set aside when saved over
 
 Settings live beside the generations, not inside one: a generation is immutable and a build
 replaces it, while an editor's synonyms must survive every build and apply at once, with no
@@ -9,6 +10,10 @@ reindex. A change is written like CURRENT (a new file, fsynced, renamed over the
 so a reader sees the old settings or the new ones, never a mix; each change bumps `version`,
 which names the settings in answers' debug info and in the caches' keys. Every server process
 notices a change with one `stat` per request, as it notices a new generation.
+
+A version is never given twice, for a cache would take the new settings for the old: the next one
+follows the highest known, from the file, from the lock file's record of the last one written, and,
+when the file is damaged, from what can still be read of it and of the copies set aside before.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,11 +63,13 @@ def write(index_dir: Path, **changes) -> dict:
     try:
         try:
             current = read(index_dir)
-        except (OSError, ValueError):
-            current = empty()  # a damaged file is replaced by what the editor sends now
-            current["version"] = _damaged_version(index_dir)
+        except (OSError, ValueError) as e:
+            current = empty()  # a damaged file is replaced by what the editor sends now...
+            current["version"] = _set_aside(index_dir, e)  # ...and kept beside it, for a person to read
         updated = dict(current, **{k: v for k, v in changes.items() if k in KINDS})
-        updated["version"] = current["version"] + 1
+        updated["version"] = max(current["version"], _last_written(lock)) + 1
+        # Recorded first: a crash before the rename leaves the record ahead of the file, never behind.
+        _record_written(lock, updated["version"])
         updated["updated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         write_atomic(index_dir / SETTINGS, json.dumps(updated, ensure_ascii=False, indent=1) + "\n")
         return updated
@@ -69,12 +77,40 @@ def write(index_dir: Path, **changes) -> dict:
         lock.release()
 
 
-def _damaged_version(index_dir: Path) -> int:
-    """A version above any a damaged file may have reached, so caches never reuse an old key."""
+DAMAGED = SETTINGS + ".damaged-"
+_VERSION = re.compile(rb'"version"\s*:\s*(\d{1,18})')  # what a torn or hand-broken file still says
+
+
+def _set_aside(index_dir: Path, error: Exception) -> int:
+    """Moves a damaged settings.json aside (nothing an editor wrote is lost) and returns the highest
+    version it and the copies set aside before still show (0 when none shows one)."""
+    path = index_dir / SETTINGS
+    aside = index_dir / (DAMAGED + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"))
     try:
-        return int((index_dir / SETTINGS).stat().st_mtime)
+        os.replace(path, aside)
     except OSError:
-        return 0
+        pass  # unreadable as a file too: saving over it is all that can be done
+    else:
+        log.warning("%s unreadable (%r): set aside as %s, replaced by the settings saved now", path, error, aside.name)
+    versions = [0]
+    for copy in index_dir.glob(DAMAGED + "*"):
+        try:
+            versions += [int(v) for v in _VERSION.findall(copy.read_bytes())]
+        except OSError:
+            continue
+    return max(versions)
+
+
+def _last_written(lock: FileLock) -> int:
+    """The version the last write recorded in the lock file (0 if none or unreadable)."""
+    text = os.pread(lock.fd, 32, 0).strip()
+    return int(text) if text.isdigit() else 0
+
+
+def _record_written(lock: FileLock, version: int) -> None:
+    os.ftruncate(lock.fd, 0)
+    os.pwrite(lock.fd, b"%d\n" % version, 0)
+    os.fsync(lock.fd)
 
 
 class SettingsFile:

@@ -240,6 +240,26 @@ def test_the_admin_page_edits_synonyms_and_pins_as_lines_with_its_csrf_token(adm
     assert "<script>alert(1)" not in page and "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;, pirate" in page
 
 
+def test_a_damaged_settings_file_saved_over_continues_the_versions_caches_know(admin_client):
+    """Answers are cached by settings version (ETags, the answer cache): the settings saved over a
+    damaged file take the next version, never one that was already given (nor a timestamp)."""
+    for pins in ([{"query": "cloud", "articles": ["107"]}], [{"query": "cloud", "articles": ["103"]}]):
+        assert admin_client.put("/api/v1/admin/pins", headers=AUTH, json={"pins": pins}).get_json()["version"] in (1, 2)
+    pinned = admin_client.get("/api/v1/search?q=cloud&debug=1")
+    assert pinned.get_json()["debug"]["settings_version"] == 2
+    index_dir = Path(admin_client.application.config["INDEX_DIR"])
+    (index_dir / "settings.json").write_bytes(b"\x00" * 40)  # its version cannot be read any more
+    assert admin_client.get("/api/v1/search?q=cloud").status_code == 200  # the last good settings apply
+
+    saved = admin_client.put("/api/v1/admin/pins", headers=AUTH, json={"pins": []})
+    assert saved.status_code == 200 and saved.get_json()["version"] == 3
+    after = admin_client.get("/api/v1/search?q=cloud&debug=1", headers={"If-None-Match": pinned.headers["ETag"]})
+    assert after.status_code == 200 and after.get_json()["debug"]["settings_version"] == 3
+    assert after.get_json()["debug"]["pinned"] == []
+    [aside] = index_dir.glob("settings.json.damaged-*")
+    assert aside.read_bytes() == b"\x00" * 40
+
+
 def test_with_admin_off_it_is_a_403(sample_index, tmp_path):
     client = create_app({"TESTING": True, "INDEX_DIR": str(shutil.copytree(sample_index, tmp_path / "i"))}).test_client()
     for response in (client.get("/api/v1/admin/synonyms", headers=AUTH),

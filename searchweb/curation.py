@@ -43,7 +43,12 @@ def _shown(settings: dict, kind: str):
 
 
 def _get(kind: str):
-    return _shown(read_settings(_index_dir()), kind)
+    try:
+        settings = read_settings(_index_dir())
+    except (OSError, ValueError) as e:  # damaged by hand or on disk: searches keep the last good rules
+        return error_response(503, "settings_unreadable", f"settings.json cannot be read ({e}); searches keep "
+                              "the last good rules; a PUT replaces it and sets the damaged file aside")
+    return _shown(settings, kind)
 
 
 def _put(kind: str):

@@ -452,7 +452,9 @@ def _settings_path(kind: str, schema: str) -> dict:
             "security": ADMIN,
             "responses": {"200": {**_json(schema, f"The {kind} and the version of the settings."),
                                   "headers": {"Cache-Control": {"schema": {"const": "no-store"}}}},
-                          **ADMIN_REFUSALS},
+                          **ADMIN_REFUSALS,
+                          "503": _error("settings.json cannot be read (`settings_unreadable`): searches keep "
+                                        "the last good rules; a PUT replaces the file and sets it aside.")},
         },
         "put": {
             "summary": f"Replace the {kind}",

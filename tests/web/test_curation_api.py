@@ -250,6 +250,9 @@ def test_a_damaged_settings_file_saved_over_continues_the_versions_caches_know(a
     index_dir = Path(admin_client.application.config["INDEX_DIR"])
     (index_dir / "settings.json").write_bytes(b"\x00" * 40)  # its version cannot be read any more
     assert admin_client.get("/api/v1/search?q=cloud").status_code == 200  # the last good settings apply
+    unreadable = admin_client.get("/api/v1/admin/pins", headers=AUTH)  # said, not a 500
+    assert unreadable.status_code == 503 and unreadable.get_json()["error"]["code"] == "settings_unreadable"
+    conforms(admin_client.get("/api/v1/openapi.json").get_json(), "/api/v1/admin/pins", "get", unreadable)
 
     saved = admin_client.put("/api/v1/admin/pins", headers=AUTH, json={"pins": []})
     assert saved.status_code == 200 and saved.get_json()["version"] == 3

@@ -55,7 +55,8 @@ from pathlib import Path
 from bench import corpus as corpus_mod
 from bench import http_load, queries as queries_mod
 from bench.corpus import DEFAULT_SEED, OUT, parse_size, size_label
-from bench.run import Engine, _f, _ratio, log, machine, pct, step
+from bench.figures import fmt, pct, ratio
+from bench.harness import Engine, log, machine, step
 
 TOKEN_ENV = "ARCHIVE_SEARCH_ADMIN_TOKEN"
 NEW_SEED = DEFAULT_SEED + 9          # the corpus new articles come from (another selection of the same prose)
@@ -782,8 +783,8 @@ def run_size(n: int, engine, opts: Options, index_from: Path | None = None, mix:
                                  drain_ms=drain_ms, queries_sent=sent, stream_outlasted_queries=outlasted,
                                  applier_write_bytes=io_after.get("write_bytes", 0) - io_before.get("write_bytes", 0))
             res["search_stream"], res["peer_stream"] = search_stream, peer_stream
-            log(f"{label} live: (b) p50 {_f(search_stream['p50_ms'])} ms p99 {_f(search_stream['p99_ms'])} ms "
-                f"(peer {_f(peer_stream['p50_ms'])} / {_f(peer_stream['p99_ms'])}), {search_stream['puts']} PUTs, "
+            log(f"{label} live: (b) p50 {fmt(search_stream['p50_ms'])} ms p99 {fmt(search_stream['p99_ms'])} ms "
+                f"(peer {fmt(peer_stream['p50_ms'])} / {fmt(peer_stream['p99_ms'])}), {search_stream['puts']} PUTs, "
                 f"{search_stream['generations']} generations during {sent} queries")
 
             # --- (b2) the same queries on the generation the stream ended with, once merges are done
@@ -803,10 +804,10 @@ def run_size(n: int, engine, opts: Options, index_from: Path | None = None, mix:
         peer.stop()
     res["server_errors"] = server_errors(work / "serve.log")
     r = res
-    log(f"{label} live: p50 live/peer (a) {_ratio(r['search_fresh']['p50_ms'], r['peer_fresh']['p50_ms'])} "
-        f"(b) {_ratio(r['search_stream']['p50_ms'], r['peer_stream']['p50_ms'])} "
-        f"(b2) {_ratio(r['search_after']['p50_ms'], r['peer_after']['p50_ms'])}; (b) / quiet peer "
-        f"{_ratio(r['search_stream']['p50_ms'], r['peer_after']['p50_ms'])}")
+    log(f"{label} live: p50 live/peer (a) {ratio(r['search_fresh']['p50_ms'], r['peer_fresh']['p50_ms'])} "
+        f"(b) {ratio(r['search_stream']['p50_ms'], r['peer_stream']['p50_ms'])} "
+        f"(b2) {ratio(r['search_after']['p50_ms'], r['peer_after']['p50_ms'])}; (b) / quiet peer "
+        f"{ratio(r['search_stream']['p50_ms'], r['peer_after']['p50_ms'])}")
     # The indexes are large (100k: ~2 GB each): not kept.
     shutil.rmtree(index, ignore_errors=True)
     shutil.rmtree(rebuilt, ignore_errors=True)
@@ -850,8 +851,8 @@ def _singles(res, label, opts, index, admin, port, applier, arbiter, watch, sing
     res["singles_rows"] = rows
     res["memory_applier_singles"] = memory(applier) if applier else None
     s = res["singles"]
-    log(f"{label} live: singles searchable after p50 {_f(s['fresh_ms']['p50'])} ms, p95 "
-        f"{_f(s['fresh_ms']['p95'])} ms; new bytes/update p50 {_f((s['new_bytes']['p50'] or 0) / 1e3)} kB")
+    log(f"{label} live: singles searchable after p50 {fmt(s['fresh_ms']['p50'])} ms, p95 "
+        f"{fmt(s['fresh_ms']['p95'])} ms; new bytes/update p50 {fmt((s['new_bytes']['p50'] or 0) / 1e3)} kB")
 
 
 def _batches(res, label, opts, index, admin, port, applier, watch, batches) -> None:
@@ -884,7 +885,7 @@ def _batches(res, label, opts, index, admin, port, applier, watch, batches) -> N
                           generations=gens.top() - first_number)
     res["batches_rows"] = rows
     s = res["batches"]
-    log(f"{label} live: batches searchable after p50 {_f(s['fresh_ms']['p50'])} ms, p95 {_f(s['fresh_ms']['p95'])} ms")
+    log(f"{label} live: batches searchable after p50 {fmt(s['fresh_ms']['p50'])} ms, p95 {fmt(s['fresh_ms']['p95'])} ms")
 
 
 def _singles_summary(rows: list[dict], io_before: dict, io_after: dict, same_applier: bool) -> dict:
@@ -972,11 +973,11 @@ def _batches_summary(rows: list[dict], io_before: dict, io_after: dict) -> dict:
 # ---------------------------------------------------------------- report
 
 def _mb(x) -> str:
-    return "–" if x is None else f"{_f(x / 1e6)} MB"
+    return "–" if x is None else f"{fmt(x / 1e6)} MB"
 
 
 def _kb(x) -> str:
-    return "–" if x is None else f"{_f(x / 1e3)} kB"
+    return "–" if x is None else f"{fmt(x / 1e3)} kB"
 
 
 def report_section(sizes: dict[str, dict], heading: str = "##") -> list[str]:
@@ -998,16 +999,16 @@ def report_section(sizes: dict[str, dict], heading: str = "##") -> list[str]:
                   f"| updates | n | 202 p50 | 202 p95 | searchable p50 | p95 | max | first {k} p50 | last {k} p50 |",
                   "|---|---|---|---|---|---|---|---|---|",
                   f"| single PUT, one at a time ({s['new']} new, {s['replaced']} replacements) | {s['acked']} | "
-                  f"{_f(s['ack_ms']['p50'])} | {_f(s['ack_ms']['p95'])} | **{_f(s['fresh_ms']['p50'])}** | "
-                  f"**{_f(s['fresh_ms']['p95'])}** | {_f(s['fresh_ms']['max'])} | {_f(s['fresh_first_ms']['p50'])} | "
-                  f"{_f(s['fresh_last_ms']['p50'])} |",
-                  f"| … new articles only | {s['fresh_new_ms']['n']} | | | {_f(s['fresh_new_ms']['p50'])} | "
-                  f"{_f(s['fresh_new_ms']['p95'])} | {_f(s['fresh_new_ms']['max'])} | | |",
-                  f"| … replacements only | {s['fresh_replaced_ms']['n']} | | | {_f(s['fresh_replaced_ms']['p50'])} | "
-                  f"{_f(s['fresh_replaced_ms']['p95'])} | {_f(s['fresh_replaced_ms']['max'])} | | |",
+                  f"{fmt(s['ack_ms']['p50'])} | {fmt(s['ack_ms']['p95'])} | **{fmt(s['fresh_ms']['p50'])}** | "
+                  f"**{fmt(s['fresh_ms']['p95'])}** | {fmt(s['fresh_ms']['max'])} | {fmt(s['fresh_first_ms']['p50'])} | "
+                  f"{fmt(s['fresh_last_ms']['p50'])} |",
+                  f"| … new articles only | {s['fresh_new_ms']['n']} | | | {fmt(s['fresh_new_ms']['p50'])} | "
+                  f"{fmt(s['fresh_new_ms']['p95'])} | {fmt(s['fresh_new_ms']['max'])} | | |",
+                  f"| … replacements only | {s['fresh_replaced_ms']['n']} | | | {fmt(s['fresh_replaced_ms']['p50'])} | "
+                  f"{fmt(s['fresh_replaced_ms']['p95'])} | {fmt(s['fresh_replaced_ms']['max'])} | | |",
                   f"| batch of {o['batch_size']} (POST, NDJSON; half new, half replacements) | {b['acked']} | "
-                  f"{_f(b['ack_ms']['p50'])} | {_f(b['ack_ms']['p95'])} | **{_f(b['fresh_ms']['p50'])}** | "
-                  f"**{_f(b['fresh_ms']['p95'])}** | {_f(b['fresh_ms']['max'])} | | |", ""]
+                  f"{fmt(b['ack_ms']['p50'])} | {fmt(b['ack_ms']['p95'])} | **{fmt(b['fresh_ms']['p50'])}** | "
+                  f"**{fmt(b['fresh_ms']['p95'])}** | {fmt(b['fresh_ms']['max'])} | | |", ""]
         notes = []
         if s["not_found"] or b["not_found"]:
             notes.append(f"not searchable within {o['timeout']:.0f} s: {s['not_found']} single(s), {b['not_found']} batch(es)")
@@ -1039,9 +1040,9 @@ def report_section(sizes: dict[str, dict], heading: str = "##") -> list[str]:
                   f"| **new index files / whole index** | **{_pct(s['new_bytes']['p50'], whole)}** | | |", "",
                   "An update's new files, largest kinds (p50 each): " + ", ".join(
                       f"`{k}` {_kb(v)}" for k, v in list(s["new_by_kind"].items())[:6]) + ". "
-                  f"Per update: p50 {_f(s['new_files']['p50'])} new files; a generation holds p50 "
-                  f"{_f(s['files']['p50'])} files (max {_f(s['files']['max'])}), each hard-linked anew by every "
-                  f"update, and p50 {_f(s['segments']['p50'])} segments (max {_f(s['segments']['max'])}); the "
+                  f"Per update: p50 {fmt(s['new_files']['p50'])} new files; a generation holds p50 "
+                  f"{fmt(s['files']['p50'])} files (max {fmt(s['files']['max'])}), each hard-linked anew by every "
+                  f"update, and p50 {fmt(s['segments']['p50'])} segments (max {fmt(s['segments']['max'])}); the "
                   f"{s['acked']} updates published {s['generations']} generations "
                   f"({s['generations'] - s['acked']} by merges). "
                   f"A batch of {o['batch_size']} adds p50 {_kb(b['new_bytes']['p50'])} of new index files and "
@@ -1079,17 +1080,17 @@ def report_section(sizes: dict[str, dict], heading: str = "##") -> list[str]:
                   _search_row("", "peer", r["peer_after"], r["peer_after"]), "",
                   f"**(b) against a quiet fresh build** (the live server during the stream / the peer in (b2), "
                   f"same requests, no writes running then): p50 "
-                  f"**{_ratio(st['p50_ms'], r['peer_after']['p50_ms'])}**, p99 "
-                  f"**{_ratio(st['p99_ms'], r['peer_after']['p99_ms'])}**; this one includes the CPU the applier and "
+                  f"**{ratio(st['p50_ms'], r['peer_after']['p50_ms'])}**, p99 "
+                  f"**{ratio(st['p99_ms'], r['peer_after']['p99_ms'])}**; this one includes the CPU the applier and "
                   "merges take from the 2 cores, and the drift of a shared machine between two phases.", "",
                   f"The stream: {st['puts']} PUTs acknowledged in {st['stream_seconds']:.0f} s (202 p50 "
-                  f"{_f(st['put_ack_ms']['p50'])} ms, p95 {_f(st['put_ack_ms']['p95'])} ms), "
+                  f"{fmt(st['put_ack_ms']['p50'])} ms, p95 {fmt(st['put_ack_ms']['p95'])} ms), "
                   f"{st['generations_stream']} generations (updates and merges) until its last write was applied"
                   + ("; it outlasted the queries (the rest of it flowed without queries)" if st.get("stream_outlasted_queries")
                      else f"; the queries stopped with it ({sent} of {q['total']} sent)")
-                  + f". A write after it was searchable {_f(st['drain_ms'])} ms after its 202, and merges went "
-                  f"on for {_f(r['settle']['seconds'])} s ({r['settle']['generations']} more generations) before (b2). "
-                  f"The peer's build: {_f(r['rebuild']['articles_per_s'])} articles/s, {_f(r['rebuild']['seconds'])} s.", ""]
+                  + f". A write after it was searchable {fmt(st['drain_ms'])} ms after its 202, and merges went "
+                  f"on for {fmt(r['settle']['seconds'])} s ({r['settle']['generations']} more generations) before (b2). "
+                  f"The peer's build: {fmt(r['rebuild']['articles_per_s'])} articles/s, {fmt(r['rebuild']['seconds'])} s.", ""]
         lines += [f"{heading}# Memory, MB (`/proc/<pid>/smaps_rollup` and `status`)", "",
                   "| process | when | RSS | PSS | Private (Clean + Dirty) | Anonymous | RssAnon | RssFile | peak RSS (VmHWM) |",
                   "|---|---|---|---|---|---|---|---|---|"]
@@ -1121,20 +1122,20 @@ def _pct(a, b) -> str:
 
 
 def _search_row(phase: str, name: str, h: dict, ref: dict, bold: bool = False) -> str:
-    p50 = _ratio(h["p50_ms"], ref["p50_ms"])
-    p99 = _ratio(h["p99_ms"], ref["p99_ms"])
+    p50 = ratio(h["p50_ms"], ref["p50_ms"])
+    p99 = ratio(h["p99_ms"], ref["p99_ms"])
     if h is ref:
         p50 = p99 = ""
     elif bold:
         p50, p99 = f"**{p50}**", f"**{p99}**"
-    return (f"| {phase} | {name} | {h['requests']} | {h['errors']} | {_f(h['p50_ms'])} | {_f(h['p95_ms'])} | "
-            f"{_f(h['p99_ms'])} | {p50} | {p99} | {_f(h.get('took_p50_ms'))} | {_f(h.get('took_p99_ms'))} | "
-            f"{_f(h.get('outside_p99_ms'))} | {h['load_before'][0]:.2f} |")
+    return (f"| {phase} | {name} | {h['requests']} | {h['errors']} | {fmt(h['p50_ms'])} | {fmt(h['p95_ms'])} | "
+            f"{fmt(h['p99_ms'])} | {p50} | {p99} | {fmt(h.get('took_p50_ms'))} | {fmt(h.get('took_p99_ms'))} | "
+            f"{fmt(h.get('outside_p99_ms'))} | {h['load_before'][0]:.2f} |")
 
 
 def _mem_row(name: str, when: str, m: dict) -> str:
-    return (f"| {name} | {when} | {_f(m.get('Rss'))} | {_f(m.get('Pss'))} | {_f(m.get('Private'))} | "
-            f"{_f(m.get('Anonymous'))} | {_f(m.get('RssAnon'))} | {_f(m.get('RssFile'))} | {_f(m.get('VmHWM'))} |")
+    return (f"| {name} | {when} | {fmt(m.get('Rss'))} | {fmt(m.get('Pss'))} | {fmt(m.get('Private'))} | "
+            f"{fmt(m.get('Anonymous'))} | {fmt(m.get('RssAnon'))} | {fmt(m.get('RssFile'))} | {fmt(m.get('VmHWM'))} |")
 
 
 def report(results: dict) -> str:

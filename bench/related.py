@@ -27,7 +27,8 @@ from pathlib import Path
 
 from bench import queries as queries_mod
 from bench.corpus import OUT, size_label
-from bench.run import log, pct
+from bench.figures import pct
+from bench.harness import log
 
 SEED = 12
 

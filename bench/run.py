@@ -19,35 +19,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import corpus as corpus_mod
-from bench import http_load, queries as queries_mod
-from bench.corpus import OUT, REPO, parse_size, size_label
+from bench import http_load, live as live_mod, queries as queries_mod
+from bench.corpus import OUT, parse_size, size_label
+from bench.figures import fmt, pct, ratio
+from bench.harness import Engine, log, machine, step
 
 KINDS = queries_mod.KINDS
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def pct(values: list[float], p: float) -> float | None:
-    """Percentile by linear interpolation between closest ranks."""
-    if not values:
-        return None
-    v = sorted(values)
-    k = (len(v) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
 def summarize(samples: list[tuple[str, float]]) -> dict:
@@ -58,82 +43,6 @@ def summarize(samples: list[tuple[str, float]]) -> dict:
     allv = [ms for _, ms in samples]
     out["overall"] = {"n": len(allv), "p50": pct(allv, 50), "p95": pct(allv, 95), "p99": pct(allv, 99)}
     return out
-
-
-class Engine:
-    """Where the engine code comes from: the work tree, or a snapshot of a git ref (the work tree
-    may be mid-edit while the benchmark runs)."""
-
-    def __init__(self, ref: str | None):
-        self.ref = ref
-        if ref is None:
-            self.root = REPO
-            self.describe = _git("describe", "--always", "--dirty", "--abbrev=10") or "?"
-            return
-        sha = _git("rev-parse", ref)
-        if not sha:
-            raise SystemExit(f"bench: unknown git ref {ref!r}")
-        self.root = OUT / f"engine-{sha[:10]}"
-        self.describe = sha[:10]
-        if not self.root.is_dir():
-            tmp = OUT / f".engine-{sha[:10]}.tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            archive = subprocess.run(["git", "-C", str(REPO), "archive", sha, "indexer", "searchweb"],
-                                     capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
-            tmp.rename(self.root)
-        # The benchmark's own code is always the current one.
-        shutil.rmtree(self.root / "bench", ignore_errors=True)
-        shutil.copytree(REPO / "bench", self.root / "bench", ignore=shutil.ignore_patterns("out", "__pycache__"))
-
-    def env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
-        env["PYTHONPATH"] = str(self.root)
-        env["PYTHONHASHSEED"] = "0"
-        return env
-
-
-def _git(*args) -> str | None:
-    try:
-        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        return None
-
-
-def step(engine: Engine, python: str, name: str, result: Path, timeout: float, **opts) -> dict:
-    argv = [python, "-m", "bench.worker", name, "--result", str(result)]
-    for k, v in opts.items():
-        argv += [f"--{k}", str(v)]
-    result.unlink(missing_ok=True)
-    started = time.monotonic()
-    proc = subprocess.run(argv, cwd=engine.root, env=engine.env(), capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0 or not result.is_file():
-        raise RuntimeError(f"{name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    data = json.loads(result.read_text(encoding="utf-8"))
-    data["_wall"] = time.monotonic() - started
-    return data
-
-
-def machine() -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
-        ram = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram": ram, "python": platform.python_version(),
-            "sqlite": __import__("sqlite3").sqlite_version, "os": platform.platform(),
-            "load_before": os.getloadavg()}
 
 
 _POOLS: dict[Path, list[dict]] = {}
@@ -242,7 +151,6 @@ def run_size(n: int, args, engine: Engine, results: dict, variant: str = "usual"
                 f"{h['uncached'].get('repeats', 0)} repeats), cached {h['cached']['rps']:.0f} req/s")
 
     if args.live:
-        from bench import live as live_mod  # here: bench.live imports this module
         log(f"{label}: live updates (bench.live, on a copy of the built index)")
         opts = live_mod.Options.quick() if args.quick else live_mod.Options(per_kind=per_kind)
         res["live"] = live_mod.run_size(n, engine, opts, index_from=idx, mix=mix, warmup=warmup, pool=http_pool)
@@ -264,23 +172,6 @@ def run_interleaved(n: int, args, engine: Engine, results: dict) -> None:
 
 
 # ---------------------------------------------------------------- report
-
-def _f(x, digits=1) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        return x
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}f}"
-
-
-def _ratio(a, b) -> str:
-    if a is None or b is None or b == 0:
-        return "–"
-    r = a / b
-    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
-
 
 def _diff(a, b) -> str:
     if a is None or b is None:
@@ -334,18 +225,18 @@ def report(results: dict) -> str:
         lines += [f"## {label} articles", "", "### Build", "",
                   "| engine | articles/s | wall time | peak RSS | index size | incremental rebuild, nothing changed |",
                   "|---|---|---|---|---|---|",
-                  f"| project ({b['whoosh']}) | {_f(b['articles_per_s'])} | {_f(b['seconds'])} s | "
-                  f"{_f(b['peak_rss_mb'])} MB | {_f(b['index_bytes'] / 1e6)} MB | {_f(rb['seconds'])} s "
+                  f"| project ({b['whoosh']}) | {fmt(b['articles_per_s'])} | {fmt(b['seconds'])} s | "
+                  f"{fmt(b['peak_rss_mb'])} MB | {fmt(b['index_bytes'] / 1e6)} MB | {fmt(rb['seconds'])} s "
                   f"({rb['reused']} reused, {rb['analysed']} analysed) |"]
         if "fork" in r:
             f = r["fork"]["build"]
-            lines.append(f"| project ({f['whoosh']}) | {_f(f['articles_per_s'])} | {_f(f['seconds'])} s | "
-                         f"{_f(f['peak_rss_mb'])} MB | {_f(f['index_bytes'] / 1e6)} MB | – |")
-        lines += [f"| SQLite FTS5 | {_f(fb['articles_per_s'])} | {_f(fb['seconds'])} s | {_f(fb['peak_rss_mb'])} MB | "
-                  f"{_f(fb['index_bytes'] / 1e6)} MB | (no incremental build) |",
-                  f"| **ratio project/FTS5** | {_ratio(b['articles_per_s'], fb['articles_per_s'])} | "
-                  f"{_ratio(b['seconds'], fb['seconds'])} | {_ratio(b['peak_rss_mb'], fb['peak_rss_mb'])} | "
-                  f"{_ratio(b['index_bytes'], fb['index_bytes'])} | – |", ""]
+            lines.append(f"| project ({f['whoosh']}) | {fmt(f['articles_per_s'])} | {fmt(f['seconds'])} s | "
+                         f"{fmt(f['peak_rss_mb'])} MB | {fmt(f['index_bytes'] / 1e6)} MB | – |")
+        lines += [f"| SQLite FTS5 | {fmt(fb['articles_per_s'])} | {fmt(fb['seconds'])} s | {fmt(fb['peak_rss_mb'])} MB | "
+                  f"{fmt(fb['index_bytes'] / 1e6)} MB | (no incremental build) |",
+                  f"| **ratio project/FTS5** | {ratio(b['articles_per_s'], fb['articles_per_s'])} | "
+                  f"{ratio(b['seconds'], fb['seconds'])} | {ratio(b['peak_rss_mb'], fb['peak_rss_mb'])} | "
+                  f"{ratio(b['index_bytes'], fb['index_bytes'])} | – |", ""]
 
         s, fs = r["search"]["summary"], r["fts5_search"]["summary"]
         lines += ["### Search in process, full answer (top 10, snippets, 5 facets, suggestion), uncached, ms", "",
@@ -358,9 +249,9 @@ def report(results: dict) -> str:
             a, c = s[kind], fs[kind]
             name = f"**{kind}**" if kind == "overall" else kind
             zk = None if kind == "overall" else kind
-            lines.append(f"| {name} | {a['n']} | {_f(a['p50'])} | {_f(a['p95'])} | {_f(a['p99'])} | {_f(c['p50'])} | "
-                         f"{_f(c['p95'])} | {_f(c['p99'])} | {_ratio(a['p50'], c['p50'])} | "
-                         f"{_ratio(a['p99'], c['p99'])} | {_zero_share(r['search']['answers'], zk)} / "
+            lines.append(f"| {name} | {a['n']} | {fmt(a['p50'])} | {fmt(a['p95'])} | {fmt(a['p99'])} | {fmt(c['p50'])} | "
+                         f"{fmt(c['p95'])} | {fmt(c['p99'])} | {ratio(a['p50'], c['p50'])} | "
+                         f"{ratio(a['p99'], c['p99'])} | {_zero_share(r['search']['answers'], zk)} / "
                          f"{_zero_share(r['fts5_search']['answers'], zk)} |")
         lines.append("")
 
@@ -370,13 +261,13 @@ def report(results: dict) -> str:
                       "|---|---|---|---|---|---|---|---|"]
             for mode in ("uncached", "cached"):
                 p, q = r["http"][mode], r["fts5_http"][mode]
-                lines += [f"| project, {mode} | {p['client']} | {_requests(p)} | {p['errors']} | {_f(p['p50_ms'])} | "
-                          f"{_f(p['p95_ms'])} | {_f(p['p99_ms'])} | {_f(p['rps'])} |",
-                          f"| FTS5, {mode} | {q['client']} | {_requests(q)} | {q['errors']} | {_f(q['p50_ms'])} | "
-                          f"{_f(q['p95_ms'])} | {_f(q['p99_ms'])} | {_f(q['rps'])} |",
-                          f"| **ratio project/FTS5**, {mode} | | | | {_ratio(p['p50_ms'], q['p50_ms'])} | "
-                          f"{_ratio(p['p95_ms'], q['p95_ms'])} | {_ratio(p['p99_ms'], q['p99_ms'])} | "
-                          f"{_ratio(p['rps'], q['rps'])} |"]
+                lines += [f"| project, {mode} | {p['client']} | {_requests(p)} | {p['errors']} | {fmt(p['p50_ms'])} | "
+                          f"{fmt(p['p95_ms'])} | {fmt(p['p99_ms'])} | {fmt(p['rps'])} |",
+                          f"| FTS5, {mode} | {q['client']} | {_requests(q)} | {q['errors']} | {fmt(q['p50_ms'])} | "
+                          f"{fmt(q['p95_ms'])} | {fmt(q['p99_ms'])} | {fmt(q['rps'])} |",
+                          f"| **ratio project/FTS5**, {mode} | | | | {ratio(p['p50_ms'], q['p50_ms'])} | "
+                          f"{ratio(p['p95_ms'], q['p95_ms'])} | {ratio(p['p99_ms'], q['p99_ms'])} | "
+                          f"{ratio(p['rps'], q['rps'])} |"]
             lines.append("")
             if "latency" in r["http"]:
                 lines += ["### Over HTTP, one client at a time (latency)", "",
@@ -388,15 +279,14 @@ def report(results: dict) -> str:
                 for name, side, search in (("project", "http", "search"), ("FTS5", "fts5_http", "fts5_search")):
                     h = r[side]["latency"]
                     i = r[search].get("first_round") or r[search]["summary"]["overall"]
-                    lines.append(f"| {name} | {h['requests']} | {h['errors']} | {_f(h['p50_ms'])} | "
-                                 f"{_f(h['p95_ms'])} | {_f(h['p99_ms'])} | {_f(i['p50'])} | {_f(i['p99'])} | "
+                    lines.append(f"| {name} | {h['requests']} | {h['errors']} | {fmt(h['p50_ms'])} | "
+                                 f"{fmt(h['p95_ms'])} | {fmt(h['p99_ms'])} | {fmt(i['p50'])} | {fmt(i['p99'])} | "
                                  f"{_diff(h['p50_ms'], i['p50'])} | {_diff(h['p99_ms'], i['p99'])} |")
                 lines.append("")
             lines += [results["http_note"], ""]
 
     live = {label: r["live"] for label, r in results["sizes"].items() if "live" in r}
     if live:
-        from bench import live as live_mod
         lines += live_mod.report_section(live)
 
     forks = [(label, r) for label, r in results["sizes"].items() if "fork" in r]
@@ -407,14 +297,14 @@ def report(results: dict) -> str:
                   "|---|---|---|---|---|---|---|"]
         for label, r in forks:
             a, b = r["search"]["summary"]["overall"], r["fork"]["search"]["summary"]["overall"]
-            lines += [f"| {label} | {r['build']['whoosh']} | {_f(r['build']['articles_per_s'])} | {_f(a['p50'])} | "
-                      f"{_f(a['p95'])} | {_f(a['p99'])} | {_f(r['build']['index_bytes'] / 1e6)} MB |",
-                      f"| {label} | {r['fork']['build']['whoosh']} | {_f(r['fork']['build']['articles_per_s'])} | "
-                      f"{_f(b['p50'])} | {_f(b['p95'])} | {_f(b['p99'])} | "
-                      f"{_f(r['fork']['build']['index_bytes'] / 1e6)} MB |",
+            lines += [f"| {label} | {r['build']['whoosh']} | {fmt(r['build']['articles_per_s'])} | {fmt(a['p50'])} | "
+                      f"{fmt(a['p95'])} | {fmt(a['p99'])} | {fmt(r['build']['index_bytes'] / 1e6)} MB |",
+                      f"| {label} | {r['fork']['build']['whoosh']} | {fmt(r['fork']['build']['articles_per_s'])} | "
+                      f"{fmt(b['p50'])} | {fmt(b['p95'])} | {fmt(b['p99'])} | "
+                      f"{fmt(r['fork']['build']['index_bytes'] / 1e6)} MB |",
                       f"| {label} | ratio {r['build']['whoosh'].split()[0]} / {r['fork']['build']['whoosh'].split()[0]} | "
-                      f"{_ratio(r['build']['articles_per_s'], r['fork']['build']['articles_per_s'])} | "
-                      f"{_ratio(a['p50'], b['p50'])} | {_ratio(a['p95'], b['p95'])} | {_ratio(a['p99'], b['p99'])} | |"]
+                      f"{ratio(r['build']['articles_per_s'], r['fork']['build']['articles_per_s'])} | "
+                      f"{ratio(a['p50'], b['p50'])} | {ratio(a['p95'], b['p95'])} | {ratio(a['p99'], b['p99'])} | |"]
         lines.append("")
 
     for label, r in results["sizes"].items():
@@ -467,9 +357,9 @@ def issue11_section(results: dict) -> list[str]:
         f, fs = r["fts5_search"]["summary"]["overall"], r["fts5_simple"]["summary"]["overall"]
         v = r["search"].get("facet_values") or {}
         distinct = " / ".join(f"{v[k]:,}" if k in v else "–" for k in ("tag", "author", "source"))
-        lines.append(f"| {label} | {distinct} | {_f(a['p50'])} | {_f(a['p95'])} | {_f(a['p99'])} | "
-                     f"{_f(fs['p50'])} | {_f(fs['p99'])} | {_f(f['p50'])} | {_f(f['p99'])} | "
-                     f"**{_ratio(a['p50'], fs['p50'])}** | {_ratio(a['p50'], f['p50'])} |")
+        lines.append(f"| {label} | {distinct} | {fmt(a['p50'])} | {fmt(a['p95'])} | {fmt(a['p99'])} | "
+                     f"{fmt(fs['p50'])} | {fmt(fs['p99'])} | {fmt(f['p50'])} | {fmt(f['p99'])} | "
+                     f"**{ratio(a['p50'], fs['p50'])}** | {ratio(a['p50'], f['p50'])} |")
     lines.append("")
     for label, s in results.get("interleaved", {}).items():
         lines += [f"**{label}, at the same moments** (each query asked of the four in turn, the order rotating: "
@@ -479,17 +369,17 @@ def issue11_section(results: dict) -> list[str]:
                   "|---|---|---|---|---|---|---|"]
         for variant, p, f in (("usual", "project", "fts5_simple"), ("wide", "project_wide", "fts5_simple_wide")):
             a, b = s[p]["overall"], s[f]["overall"]
-            lines.append(f"| {label}{'' if variant == 'usual' else '-wide'} | {_f(a['p50'])} | {_f(a['p95'])} | "
-                         f"{_f(a['p99'])} | {_f(b['p50'])} | {_f(b['p99'])} | **{_ratio(a['p50'], b['p50'])}** |")
+            lines.append(f"| {label}{'' if variant == 'usual' else '-wide'} | {fmt(a['p50'])} | {fmt(a['p95'])} | "
+                         f"{fmt(a['p99'])} | {fmt(b['p50'])} | {fmt(b['p99'])} | **{ratio(a['p50'], b['p50'])}** |")
         a, b = s["project_wide"]["overall"], s["project"]["overall"]
-        lines += ["", f"**wide / usual, the project's full answer, same moments**: p50 **{_ratio(a['p50'], b['p50'])}**, "
-                  f"p95 {_ratio(a['p95'], b['p95'])}, p99 **{_ratio(a['p99'], b['p99'])}**.", "",
+        lines += ["", f"**wide / usual, the project's full answer, same moments**: p50 **{ratio(a['p50'], b['p50'])}**, "
+                  f"p95 {ratio(a['p95'], b['p95'])}, p99 **{ratio(a['p99'], b['p99'])}**.", "",
                   "Per kind, p50 ms (project usual / wide; FTS5 simple usual / wide):", "",
                   "| kind | project | project wide | FTS5 simple | FTS5 simple wide |", "|---|---|---|---|---|"]
         for kind in KINDS:
             if kind in s["project"]:
-                lines.append(f"| {kind} | {_f(s['project'][kind]['p50'])} | {_f(s['project_wide'][kind]['p50'])} | "
-                             f"{_f(s['fts5_simple'][kind]['p50'])} | {_f(s['fts5_simple_wide'][kind]['p50'])} |")
+                lines.append(f"| {kind} | {fmt(s['project'][kind]['p50'])} | {fmt(s['project_wide'][kind]['p50'])} | "
+                             f"{fmt(s['fts5_simple'][kind]['p50'])} | {fmt(s['fts5_simple_wide'][kind]['p50'])} |")
         lines.append("")
     pairs = [(label, r, results["sizes"].get(label[:-len("-wide")]))
              for label, r in rows if label.endswith("-wide")]
@@ -498,8 +388,8 @@ def issue11_section(results: dict) -> list[str]:
             continue
         a, b = wide["search"]["summary"]["overall"], usual["search"]["summary"]["overall"]
         lines.append(f"**{label} / {label[:-len('-wide')]}** (the project's full answer, wide taxonomies "
-                     f"against the usual ones): p50 **{_ratio(a['p50'], b['p50'])}**, p95 {_ratio(a['p95'], b['p95'])}, "
-                     f"p99 **{_ratio(a['p99'], b['p99'])}**.")
+                     f"against the usual ones): p50 **{ratio(a['p50'], b['p50'])}**, p95 {ratio(a['p95'], b['p95'])}, "
+                     f"p99 **{ratio(a['p99'], b['p99'])}**.")
         lines.append("")
     return lines
 

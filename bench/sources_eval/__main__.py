@@ -77,7 +77,7 @@ def _at_ref(ref: str, argv: list[str]) -> int:
     """Runs this command again in a child whose `indexer` is the ref's (bench.run's snapshots)."""
     import subprocess
 
-    from bench.run import Engine
+    from bench.harness import Engine
 
     engine = Engine(ref)
     rest = [a for a in argv if a != "--ref" and a != ref and not a.startswith("--ref=")]

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no corpus at {args.corpus} (python -m bench.corpus --sizes 10k makes it)", file=sys.stderr)
         return 2
 
-    from bench.run import Engine, log, step  # the benchmark's own engine snapshots and child steps
+    from bench.harness import Engine, log, step  # the benchmark's own engine snapshots and child steps
     import subprocess
 
     engines = {"before": Engine(args.ref), "after": Engine(None)}

@@ -540,8 +540,10 @@ def _paths() -> dict:
                 "description": "The same answer as `/api/v1/articles/{id}`, for any id: the one address of an "
                                "article whose id ends in `/related`.",
                 "operationId": "getArticleById",
-                "parameters": [_query("id", "The article's id (percent-encoded as any query value).",
-                                      {"type": "string", "minLength": 1}, required=True)],
+                "parameters": [_query("id", "The article's id (percent-encoded as any query value); "
+                                      "blanks around it are not part of it, so it holds a non-blank character.",
+                                      {"type": "string", "pattern": r"\S", "maxLength": MAX_ID_CHARS},
+                                      required=True)],
                 "responses": {
                     "200": _cached("Article", "The article, as plain text."),
                     "304": NOT_MODIFIED,

@@ -19,7 +19,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from indexer import durations
 from indexer.errors import IndexBusy
+from indexer.live import ledger
 from indexer.locks import FileLock
 from indexer.storage.generations import write_atomic
 
@@ -107,6 +109,7 @@ class JobRecorder:
         if trigger:
             self.job["trigger"] = trigger  # "sync": started by `serve --sync-every`
         self._last = 0.0
+        self._started = time.monotonic()
         self._write()
 
     def progress(self, processed: int, total: int, force: bool = False) -> None:
@@ -123,6 +126,10 @@ class JobRecorder:
         self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
         if error:
             self.job["errors"].append(error)
+        # Before the final status (once it says "done", the next build may start at once): the
+        # reindex duration histogram, in the ledger's file (durations.py; never raises).
+        durations.record(self.path.parent / ledger.FILE, durations.REINDEX, (state,),
+                         time.monotonic() - self._started)
         self._write()
 
     def _write(self) -> None:

@@ -4,7 +4,9 @@ Counters and histograms are updated where things happen (a search in engine.py, 
 writer). Under `archive-search serve` every
 process writes them to files of its own in `PROMETHEUS_MULTIPROC_DIR` (a folder the server makes
 empty at start) and a scrape adds them up, whichever worker answers it. The index's own figures
-(articles, generation, pending writes, the last reindex) are read from disk at scrape time.
+(articles, generation, pending writes, the last reindex) are read from disk at scrape time, and so
+are the durations of reindexes and document-API tasks: their own processes keep them as histograms
+in the index's live.sqlite (indexer/durations.py), and every worker reads the same rows.
 
 Who may scrape: `ARCHIVE_SEARCH_METRICS_TOKEN` as a Bearer token when set (a scrape-only secret
 for Prometheus's config), else the admin token; neither configured: 403, like admin.
@@ -19,12 +21,15 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import disable_created_metrics
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, InfoMetricFamily
+from prometheus_client.utils import floatToGoString
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from indexer import durations
 from indexer.errors import IndexMissing
 from indexer.jobs import current_job
 from indexer.live import pending_writes
+from indexer.live.ledger import FILE as LEDGER_FILE
 
 from . import security
 from .errors import error_response
@@ -92,6 +97,18 @@ class IndexCollector:
         if seconds is not None:
             last.add_metric([], seconds)
         yield from (last, running)
+        yield from duration_histograms(self.index_dir)
+
+
+def duration_histograms(index_dir: str):
+    """The reindex and task duration histograms their processes recorded (durations.py)."""
+    recorded = durations.read(os.path.join(index_dir, LEDGER_FILE))
+    for histogram in durations.HISTOGRAMS:
+        family = HistogramMetricFamily(histogram.name, histogram.help, labels=histogram.labelnames)
+        for series in recorded[histogram.name]:
+            buckets = [(floatToGoString(le), count) for le, count in series.buckets]
+            family.add_metric(list(series.labels), buckets + [("+Inf", series.count)], series.sum)
+        yield family
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

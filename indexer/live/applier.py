@@ -286,7 +286,7 @@ def _task(record: Record) -> dict:
     payload = record.payload
     ids = [op["article"]["id"] if op["op"] == "put" else op["id"] for op in payload["ops"]]
     return {"id": record.seq, "kind": payload["kind"], "articles": len(ids), "ids": ids,
-            "enqueued_at": payload["enqueued_at"]}
+            "enqueued_at": payload["enqueued_at"], "enqueued_unix": payload.get("enqueued_unix")}
 
 
 def _reason(error: BaseException) -> str:

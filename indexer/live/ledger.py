@@ -9,6 +9,10 @@
   archive (build.py), so a reindex never loses a pushed write; `progress` records how far
   the journal has been laid into this table, so the journal can be discarded up to there.
 
+`duration_buckets`, `duration_totals`: how long tasks took, from enqueued to finished, recorded
+as Prometheus histograms in the transaction that finishes them (indexer/durations.py; builds
+record their durations here too).
+
 WAL mode: readers never wait for the writer. The applier's commits are synchronous=FULL
 (pushed articles must survive a power cut once the journal that carried them is discarded).
 """
@@ -20,7 +24,10 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+
+from indexer import durations
 
 FILE = "live.sqlite"
 KEEP_TASKS = 10_000  # rows kept; older finished tasks are pruned by the applier
@@ -71,7 +78,7 @@ class Ledger:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
-            db.executescript(_SCHEMA)
+            db.executescript(_SCHEMA + durations.SCHEMA)
             self._db = db
         return self._db
 
@@ -112,16 +119,25 @@ class Ledger:
         return dict(rows)
 
     def set_state(self, db: sqlite3.Connection, tasks: list[dict], state: str, error: str | None = None) -> None:
-        """Moves `tasks` (journal payloads with their `id`) to `state`; rows missing are written."""
+        """Moves `tasks` (journal payloads with their `id`) to `state`; rows missing are written.
+        Tasks that finish here (succeeded or failed, and not already) add their time from
+        enqueued to now to the tasks' duration histogram, in the same transaction."""
         stamp = now_iso()
+        now = time.time()
+        finished = []
         for task in tasks:
             db.execute("INSERT OR IGNORE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _row(task))
+            if state != "processing":
+                row = db.execute("SELECT state FROM tasks WHERE id = ?", (task["id"],)).fetchone()
+                if row[0] not in ("succeeded", "failed"):  # each task counted once (a replay...)
+                    finished.append(((task["kind"], state), now - _enqueued(task, now)))
             if state == "processing":
                 db.execute("UPDATE tasks SET state = ?, started_at = COALESCE(started_at, ?) "
                            "WHERE id = ? AND state IN ('enqueued', 'processing')", (state, stamp, task["id"]))
             else:
                 db.execute("UPDATE tasks SET state = ?, error = ?, started_at = COALESCE(started_at, ?), "
                            "finished_at = ? WHERE id = ?", (state, error, stamp, stamp, task["id"]))
+        durations.observe(db, durations.TASKS, finished)
 
     def failed_tasks(self, after: int = 0) -> set[int]:
         """Ids of failed tasks above `after`: the applier passes over them."""
@@ -199,6 +215,17 @@ def _row(task: dict) -> tuple:
     return (task["id"], task["kind"], task.get("state", "enqueued"), task["articles"],
             json.dumps(ids[:IDS_KEPT], ensure_ascii=False), task.get("error"), task["enqueued_at"],
             task.get("started_at"), task.get("finished_at"))
+
+
+def _enqueued(task: dict, default: float) -> float:
+    """When a task was enqueued, in seconds since the epoch: the journal's `enqueued_unix`, or
+    (records written before it was kept) `enqueued_at`, to the second."""
+    if isinstance(task.get("enqueued_unix"), (int, float)):
+        return float(task["enqueued_unix"])
+    try:
+        return datetime.fromisoformat(task["enqueued_at"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return default
 
 
 def _task(row) -> dict:

@@ -828,6 +828,30 @@ def test_a_reindex_racing_with_pushes_keeps_every_acknowledged_write(tmp_path, s
            push_latency_max_ms=round(latencies[-1] * 1000, 1), late_reads=late_figures(model),
            requests_5xx=sum(1 for r in searches.results if r[2] and r[2] >= 500), searches_served=searches.served())
     assert all(b["state"] == "done" for b in builds), builds
+    # /metrics counted each reindex (and the first build, run in this process) and each task once.
+    acked = sum(1 for w in pushers.all() if w.acked) + 1  # and the barrier's
+    counts = duration_counts(port)
+    record("live_reindex_race", metrics_task_durations=counts["tasks"], metrics_reindex_durations=counts["reindexes"])
+    assert counts["reindexes"] == {"done": 1 + rounds, "failed": 0}, counts
+    assert counts["tasks"]["succeeded"] == acked and counts["tasks"]["failed"] == 0, (counts, acked)
+
+
+def duration_counts(port: int) -> dict:
+    """The duration histograms' counts and sums in /metrics: reindexes by outcome, tasks by outcome."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, _, body = request(port, "GET", "/metrics", headers=AUTH)
+    assert status == 200, body[:300]
+    found = {"reindexes": {}, "tasks": {"succeeded": 0, "failed": 0, "sum_s": 0.0}}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            if sample.name == "archive_search_reindex_duration_seconds_count":
+                found["reindexes"][sample.labels["outcome"]] = int(sample.value)
+            elif sample.name == "archive_search_task_duration_seconds_count":
+                found["tasks"][sample.labels["outcome"]] += int(sample.value)
+            elif sample.name == "archive_search_task_duration_seconds_sum":
+                found["tasks"]["sum_s"] = round(found["tasks"]["sum_s"] + sample.value, 2)
+    return found
 
 
 # --- 18: a torn journal tail -------------------------------------------------------------------------------------

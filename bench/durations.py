@@ -2,6 +2,7 @@
 a batch of tasks, with and without adding their durations, and one scrape's read of the histograms.
 
     python -m bench.durations                    # batches of 1, 10, 100 and 2000 tasks, 15 rounds each
+    python -m bench.durations --no-fsync         # the statements alone (WAL, synchronous=NORMAL)
 
 The transaction is the applier's own (`Ledger.set_state` in a fsynced `BEGIN IMMEDIATE`, on a real
 live.sqlite in a temporary folder, the pushed rows laid too); the peer is the very same transaction
@@ -45,11 +46,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", default="1,10,100,2000")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="synchronous=NORMAL instead of the applier's FULL: the statements' own cost, without the flush")
     opts = parser.parse_args(argv)
     real_observe = durations.observe
     with tempfile.TemporaryDirectory() as folder:
         with_dir, without_dir = Path(folder, "with"), Path(folder, "without")
-        with_ledger, without_ledger = Ledger(with_dir, durable=True), Ledger(without_dir, durable=True)
+        with_ledger, without_ledger = (Ledger(with_dir, durable=not opts.no_fsync),
+                                        Ledger(without_dir, durable=not opts.no_fsync))
         seq = 0
         print("| tasks a batch | finishing transaction, with durations (ms) | without (peer) | ratio |")
         print("|---|---|---|---|")

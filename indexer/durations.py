@@ -4,7 +4,7 @@ Reindexes run in a build process, document writes are applied by the applier pro
 is a web worker, and a figure kept in a process's memory would be lost with it. So the process
 that does the work adds each finished duration to cumulative histogram buckets in the index's
 `live.sqlite` (the applier in the very transaction that records the tasks' outcome, a build just
-before it writes its final status), and every worker's `/metrics` reads the same rows at scrape
+after its final status, once it has released the build lock), and every worker's `/metrics` reads the same rows at scrape
 time (searchweb/metrics.py): the same figures whichever worker answers, growing across restarts.
 
     duration_buckets  (metric, labels, le, count)   observations <= le, cumulative like Prometheus's
@@ -128,7 +128,7 @@ def _add(db: sqlite3.Connection, histogram: Histogram, labels: str, values: list
 def record(path: Path, histogram: Histogram, labels: tuple[str, ...], seconds: float, timeout: float = 2.0) -> None:
     """Adds one observation in a transaction of its own (a build's: its outcome is in
     status.json). `path` is the index's live.sqlite, made if missing. Never raises; waits at most
-    `timeout` seconds for the applier's transaction (the build's final status waits on this)."""
+    `timeout` seconds for another writer's transaction (the applier's)."""
     try:
         db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     except Exception as error:  # noqa: BLE001 - a read-only folder: no figure, the build goes on

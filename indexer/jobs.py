@@ -123,14 +123,18 @@ class JobRecorder:
             self.job["errors"].append(reason)
 
     def finish(self, state: str, indexed: int = 0, error: str | None = None, **extra) -> None:
+        self._seconds = time.monotonic() - self._started
         self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
         if error:
             self.job["errors"].append(error)
-        # Before the final status (once it says "done", the next build may start at once): the
-        # reindex duration histogram, in the ledger's file (durations.py; never raises).
-        durations.record(self.path.parent / ledger.FILE, durations.REINDEX, (state,),
-                         time.monotonic() - self._started)
         self._write()
+
+    def record_duration(self) -> None:
+        """Adds the finished build to the reindex duration histogram, in the ledger's file
+        (durations.py; never raises). Called after the build lock is released."""
+        if self.job["state"] in ("done", "failed"):
+            durations.record(self.path.parent / ledger.FILE, durations.REINDEX, (self.job["state"],),
+                             self._seconds)
 
     def _write(self) -> None:
         self._last = time.monotonic()

@@ -831,9 +831,17 @@ def test_a_reindex_racing_with_pushes_keeps_every_acknowledged_write(tmp_path, s
     # /metrics counted each reindex (and the first build, run in this process) and each task once.
     acked = sum(1 for w in pushers.all() if w.acked) + 1  # and the barrier's
     counts = duration_counts(port)
-    record("live_reindex_race", metrics_task_durations=counts["tasks"], metrics_reindex_durations=counts["reindexes"])
+    # Their mean against the ledger's own stamps (to the second each: within a second of it).
+    db = sqlite3.connect(index_dir / "live.sqlite")
+    ledger_mean = db.execute("SELECT AVG(julianday(finished_at) - julianday(enqueued_at)) * 86400 FROM tasks "
+                             "WHERE state = 'succeeded'").fetchone()[0]
+    db.close()
+    mean = counts["tasks"]["sum_s"] / max(1, counts["tasks"]["succeeded"])
+    record("live_reindex_race", metrics_task_durations=counts["tasks"], metrics_reindex_durations=counts["reindexes"],
+           metrics_task_mean_s=round(mean, 3), ledger_task_mean_s=round(ledger_mean, 3))
     assert counts["reindexes"] == {"done": 1 + rounds, "failed": 0}, counts
     assert counts["tasks"]["succeeded"] == acked and counts["tasks"]["failed"] == 0, (counts, acked)
+    assert abs(mean - ledger_mean) < 1.0, (mean, ledger_mean)
 
 
 def duration_counts(port: int) -> dict:

@@ -41,6 +41,9 @@ FILE = "analytics.sqlite3"
 MAX_QUERY = 200          # characters of a normalised query kept (a longer one is cut)
 QUEUE_SIZE = 10_000      # events waiting for the writer; past it they are dropped, never waited for
 BATCH = 2_000            # events folded into one transaction at most
+# Seconds the writer lets events gather after the first before writing them: one transaction a
+# second rather than one a search (a commit per search cost ~9 % of the server's CPU under load).
+LINGER = 1.0
 BUSY_TIMEOUT_MS = 1_000  # how long the writer waits for another writer's lock before dropping its batch
 PRUNE_EVERY = 3_600.0    # seconds between two prunings by one writer
 LOG_EVERY = 60.0         # seconds between two log lines about the same trouble
@@ -160,6 +163,7 @@ class Recorder:
         self._pid = None
         self._inode = None
         self._lock = threading.Lock()
+        self._hurry = threading.Event()  # set by flush(): write what is queued without lingering
 
     # --- the request's side: never blocks, never raises ------------------------------------------
 
@@ -201,6 +205,7 @@ class Recorder:
         """Waits until every event queued so far is written (or dropped); for tests and shutdown."""
         deadline = time.monotonic() + timeout
         while self.queue.unfinished_tasks and time.monotonic() < deadline:
+            self._hurry.set()
             time.sleep(0.01)
         return not self.queue.unfinished_tasks
 
@@ -209,6 +214,8 @@ class Recorder:
     def _run(self) -> None:
         while True:
             batch = [self.queue.get()]
+            self._hurry.wait(LINGER)
+            self._hurry.clear()
             while len(batch) < BATCH:
                 try:
                     batch.append(self.queue.get_nowait())

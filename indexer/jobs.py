@@ -23,6 +23,7 @@ from indexer import durations
 from indexer.errors import IndexBusy
 from indexer.live import ledger
 from indexer.locks import FileLock
+from indexer.storage import generations
 from indexer.storage.generations import write_atomic
 
 LOCK = "build.lock"
@@ -81,16 +82,36 @@ def lock_is_free(index_dir: Path) -> bool:
 
 def current_job(index_dir) -> dict | None:
     """The running or last build job, as the contract's `job` object; None before any build."""
+    index_dir = Path(index_dir)
     try:
-        job = json.loads((Path(index_dir) / STATUS).read_text(encoding="utf-8"))
+        job = json.loads((index_dir / STATUS).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if job.get("state") in ("queued", "running") and lock_is_free(Path(index_dir)):
-        # Nobody holds the lock: the build process died (killed, out of memory...).
-        job["state"] = "failed"
-        job["errors"] = list(job.get("errors", [])) + ["the build process stopped before finishing"]
-        job["finished_at"] = job.get("finished_at") or now_iso()
+    if job.get("state") in ("queued", "running"):
+        published = _published_by(index_dir, job.get("id"))
+        if published is not None:
+            # Its generation is live and the build is writing "done" (it does so under the
+            # writer lock, at once): a client never sees the new index before the job's end.
+            job.update(state="done", indexed=published.get("articles", 0), generation=published["generation"],
+                       finished_at=published.get("built_at") or now_iso())
+        elif lock_is_free(index_dir):
+            # Nobody holds the lock: the build process died (killed, out of memory...).
+            job["state"] = "failed"
+            job["errors"] = list(job.get("errors", [])) + ["the build process stopped before finishing"]
+            job["finished_at"] = job.get("finished_at") or now_iso()
     return job
+
+
+def _published_by(index_dir: Path, job_id: str | None) -> dict | None:
+    """The live generation's metadata if job `job_id` built it, else None."""
+    live = generations.read_current(index_dir)
+    if not live or not job_id:
+        return None
+    try:
+        meta = generations.read_meta(index_dir / live)
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("job") == job_id else None
 
 
 class JobRecorder:
@@ -123,6 +144,11 @@ class JobRecorder:
             self.job["errors"].append(reason)
 
     def finish(self, state: str, indexed: int = 0, error: str | None = None, **extra) -> None:
+        """Writes the job's outcome. Once "done" (written as the build's generation goes live,
+        before the build lets its lock go) it is final: what fails later (a clean-up) did not
+        undo the publication, and the status file may be another build's by then."""
+        if self.job["state"] == "done":
+            return
         self._seconds = time.monotonic() - self._started
         self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
         if error:

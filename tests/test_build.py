@@ -288,3 +288,22 @@ def test_a_refused_build_names_the_new_job_not_the_previous_one(tmp_path):
             BuildLock(tmp_path).acquire()
         writer.join()
     assert busy.value.job["id"] == "new"
+
+
+def test_a_job_is_done_as_soon_as_its_generation_is_live(tmp_path, monkeypatch):
+    # A client polling the job must not see the new generation while the job still says
+    # `running` (the status was written after the publication: a repair's trial saw it so).
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    real_publish, seen = generations.publish, []
+
+    def publish(index_dir, building, known=None):
+        name = real_publish(index_dir, building, known)
+        seen.append((generations.read_current(index_dir) == name, current_job(index_dir)))
+        return name
+
+    monkeypatch.setattr(generations, "publish", publish)
+    report = build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
+    (live, job), = seen
+    assert live and job["state"] == "done" and job["generation"] == report.generation, job
+    assert job["indexed"] == 11 and current_job(tmp_path)["state"] == "done"
+

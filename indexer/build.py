@@ -210,8 +210,9 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
         close_sources(readers)  # (a URL reader's cache file is in the index folder)
         if building.exists():
             generations.remove_unfinished(index_dir, building.name)
-    # Outside the writer lock, as the applier does: it keeps the live generation and its
-    # fallback, whoever publishes meanwhile.
+    # The next build may start now (a client saw `done`): what is left needs no lock, since
+    # remove_old_generations keeps the live generation and its fallback whoever publishes meanwhile.
+    lock.release()
     generations.remove_old_generations(index_dir)
     report.seconds = time.monotonic() - started
     return report

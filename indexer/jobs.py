@@ -30,6 +30,7 @@ LOCK = "build.lock"
 STATUS = "status.json"
 LOG = "build.log"
 MAX_ERRORS = 100  # skipped-record reasons kept in the status file
+HOLDER_WAIT = 2.0  # seconds a lock held with no job running is waited for (see BuildLock.acquire)
 
 
 def now_iso() -> str:
@@ -47,11 +48,19 @@ class BuildLock(FileLock):
     def acquire(self, wait: bool = False) -> "BuildLock":
         if self.fd is not None:
             return self
-        if not super().acquire(wait):
-            job = _holder_job(self.path.parent)
-            if job is not None:
+        deadline = time.monotonic() + HOLDER_WAIT
+        while not super().acquire(wait):
+            job = current_job(self.path.parent)
+            if job is not None and job.get("state") in ("queued", "running"):
                 raise _busy(job) from None
-            raise IndexBusy("another build is running on this index; try again when it is done") from None
+            # No job runs, yet the lock is held: by a build that has just written its outcome
+            # and is letting the lock go, or by one that has just taken it and not yet written
+            # its job. Both last a moment: a client that saw `done` may start the next build.
+            if time.monotonic() >= deadline:
+                if job is not None:
+                    raise _busy(job) from None
+                raise IndexBusy("another build is running on this index; try again when it is done") from None
+            time.sleep(0.01)
         return self
 
     def __enter__(self) -> "BuildLock":
@@ -63,17 +72,6 @@ def _busy(job: dict) -> IndexBusy:
                     f"{job['processed']}/{job['total']} records); try again when it is done")
     err.job = job
     return err
-
-
-def _holder_job(index_dir: Path, wait: float = 2.0) -> dict | None:
-    """The job of the build holding the lock. Its holder writes it just after taking the lock,
-    so for a moment status.json may still show the previous job: wait for the new one."""
-    deadline = time.monotonic() + wait
-    job = current_job(index_dir)
-    while (job is None or job.get("state") not in ("queued", "running")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-        job = current_job(index_dir)
-    return job
 
 
 def lock_is_free(index_dir: Path) -> bool:

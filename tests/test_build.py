@@ -307,3 +307,19 @@ def test_a_job_is_done_as_soon_as_its_generation_is_live(tmp_path, monkeypatch):
     assert live and job["state"] == "done" and job["generation"] == report.generation, job
     assert job["indexed"] == 11 and current_job(tmp_path)["state"] == "done"
 
+
+def test_a_build_that_has_just_said_done_does_not_refuse_the_next_one(tmp_path):
+    # The finished build lets its lock go a moment after writing `done`: a client that starts
+    # the next build at once is not told that one is running.
+    import threading
+
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert current_job(tmp_path)["state"] == "done"
+    finishing = BuildLock(tmp_path).acquire()
+    releaser = threading.Timer(0.3, finishing.release)
+    releaser.start()
+    try:
+        report = build_index([SAMPLE_ARCHIVE], tmp_path)
+    finally:
+        releaser.join()
+    assert report.articles == 11 and current_job(tmp_path)["state"] == "done"

@@ -113,7 +113,7 @@ def _published_by(index_dir: Path, job_id: str | None) -> dict | None:
 
 
 class JobRecorder:
-    """Writes a build's progress to status.json, at most a few times a second."""
+    """Writes a build's progress to status.json, at most a few times a second (made under the build lock)."""
 
     INTERVAL = 0.25
 
@@ -129,6 +129,9 @@ class JobRecorder:
             self.job["trigger"] = trigger  # "sync": started by `serve --sync-every`
         self._last = 0.0
         self._started = time.monotonic()
+        # A build killed while writing its status left its temporary file: under the build lock,
+        # which every writer of status.json holds, no other is being written.
+        generations.remove_leftovers(self.path)
         self._write()
 
     def progress(self, processed: int, total: int, force: bool = False) -> None:

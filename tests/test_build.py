@@ -323,3 +323,19 @@ def test_a_build_that_has_just_said_done_does_not_refuse_the_next_one(tmp_path):
     finally:
         releaser.join()
     assert report.articles == 11 and current_job(tmp_path)["state"] == "done"
+
+
+def test_the_next_build_removes_the_temporary_files_a_killed_build_left(tmp_path):
+    # kill -9 during write_atomic (its fsync is long on a busy disk) leaves `.status.json.<pid>.tmp`
+    # or `.CURRENT.<pid>.tmp`; the next build removes them at once, not a minute later.
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    left = [tmp_path / f".status.json.{dead}.tmp", tmp_path / f".CURRENT.{dead}.tmp"]
+    for path in left:
+        path.write_text("half written")
+    other = tmp_path / f".settings.json.{dead}.tmp"  # another lock's file: left to its own writers
+    other.write_text("{}")
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert not any(path.exists() for path in left)
+    assert other.exists() and current_job(tmp_path)["state"] == "done"

@@ -110,7 +110,6 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
 def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incremental: bool,
            allow_shrink: bool, shard_count: int | None, lock: BuildLock, forget_pushed: bool) -> BuildReport:
     started = time.monotonic()
-    lock_fd = lock.fd
     generations.remove_unfinished(index_dir, generations.BUILDING_PREFIX)
     readers = open_sources(sources, state_dir=index_dir)  # every source must open before any work
     generations.check_space(index_dir, generations.space_needed(index_dir, sources))
@@ -132,7 +131,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
         old = base.catalog if base is not None else {}
         known = base.known if base is not None else {}
         catalog: dict[str, dict] = {}
-        writers = shards.ShardWriters(building, shard_count, fresh=base is None, lock_fd=lock_fd)
+        writers = shards.ShardWriters(building, shard_count, fresh=base is None)
         try:
             def add(article: Article) -> None:
                 entry, change = prepare(article, old.get(article.id))

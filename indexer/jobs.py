@@ -44,6 +44,8 @@ class BuildLock(FileLock):
     def __init__(self, index_dir: Path, fd: int | None = None):
         super().__init__(Path(index_dir) / LOCK)
         self.fd = fd  # an inherited, already locked descriptor
+        if fd is not None:
+            self._known()  # (a process this one forks closes it: see indexer/locks.py)
 
     def acquire(self, wait: bool = False) -> "BuildLock":
         if self.fd is not None:

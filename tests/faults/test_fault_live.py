@@ -1048,6 +1048,47 @@ def test_the_applier_is_restarted_when_a_worker_was_forked_while_it_was_being_st
         supervisor._thread.join(timeout=10)
 
 
+# --- the applier never started: a worker forked while the supervisor probed its lock -----------------------------
+# The supervisor (a thread of the master) sees whether an applier runs by taking applier.lock for a moment; a
+# gunicorn worker forked by the main thread in that moment kept a copy of the locked descriptor, so the lock
+# stayed held by a worker: the applier started then could not take it and exited, and no other was ever
+# started (a pushed article never became searchable: test_browser, 1 CI run in 3).
+
+def test_the_applier_starts_when_a_worker_is_forked_while_the_supervisor_probes_its_lock(tmp_path, monkeypatch):
+    import fcntl
+
+    index_dir = tmp_path / "index"
+    build_index([write_jsonl(tmp_path / "archive.jsonl", articles(20, seed=3))], index_dir)
+    real_flock, forked = fcntl.flock, []
+
+    def flock(fd, operation):
+        real_flock(fd, operation)
+        if threading.current_thread().name == "applier-supervisor" and not forked:
+            pid = os.fork()  # gunicorn forks a worker now: it lives on
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            forked.append(pid)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    supervisor = Supervisor(index_dir).start()
+    try:
+        def applier_holds_the_lock() -> bool:
+            appliers = {pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd}
+            holders = set(lock_holders(index_dir, APPLIER_LOCK))
+            return bool(holders) and holders <= appliers
+        assert wait_until(applier_holds_the_lock, 30), \
+            f"no applier holds its lock: held by {lock_holders(index_dir, APPLIER_LOCK)}, worker {forked}"
+        assert forked and forked[0] not in lock_holders(index_dir, APPLIER_LOCK)
+    finally:
+        supervisor.stop(timeout=5)
+        for pid in forked + [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        supervisor._thread.join(timeout=10)
+
+
 # --- a reindex whose base generation is removed while it runs (found by trial 17; fixed in 3a3077b) -------------
 # An incremental build read its base generation's lexicon at its end; two generations published by the
 # applier meanwhile had removed it (remove_old_generations): FileNotFoundError, the reindex failed.

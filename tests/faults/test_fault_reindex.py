@@ -11,7 +11,8 @@ import urllib.parse
 
 import pytest
 
-from faultkit import articles, cli, clean_env, query_words, record, sized, stop_builds, wait_job
+from faultkit import (api_job, articles, cli, clean_env, poll_job, query_words, record, sized, stop_builds, wait_job,
+                      watch_current)
 from archives import write_jsonl
 from indexer.storage import generations
 from indexer.build import build_index
@@ -71,17 +72,6 @@ class Load:
                 self.results.append((started, time.monotonic(), status, found, error))
 
 
-def watch_current(index_dir, stop: threading.Event, seen: list) -> None:
-    """Records (time, generation) each time CURRENT changes; polled every 2 ms, bounded by `stop`."""
-    last = None
-    while not stop.is_set():
-        name = generations.read_current(index_dir)
-        if name != last:
-            seen.append((time.monotonic(), name))
-            last = name
-        time.sleep(0.002)
-
-
 @pytest.mark.slow
 def test_a_whole_reindex_under_search_load_loses_no_request(tmp_path, servers):
     n = sized(2000, 6000)
@@ -96,29 +86,23 @@ def test_a_whole_reindex_under_search_load_loses_no_request(tmp_path, servers):
     new = [changed[i] if i % 2 else a for i, a in enumerate(old)] + [MARKER]
     write_jsonl(archive, new)
 
-    stop_watch, switches = threading.Event(), []
-    watcher = threading.Thread(target=watch_current, args=(index_dir, stop_watch, switches), daemon=True)
-    watcher.start()
     health: list[tuple[float, str]] = []
-    with Load(server, threads=4, max_requests=200_000, max_seconds=sized(150, 400)) as load:
+
+    def sample_health() -> None:
+        code, h = server.json("/healthz")
+        assert code == 200, h
+        health.append((time.monotonic(), h["generation"]))
+
+    with watch_current(index_dir, every=0.002, max_seconds=sized(200, 500)) as current, \
+            Load(server, threads=4, max_requests=200_000, max_seconds=sized(150, 400)) as load:
         time.sleep(1.0)  # load on the old index first
         status, _, body = server.post("/api/v1/admin/reindex", headers=AUTH)
         assert status == 202, body
         build_started = time.monotonic()
-        deadline = build_started + sized(140, 380)
-        while time.monotonic() < deadline:
-            code, h = server.json("/healthz")
-            assert code == 200, h
-            health.append((time.monotonic(), h["generation"]))
-            code, answer = server.json("/api/v1/admin/reindex", headers=AUTH)
-            if answer["job"]["state"] in ("done", "failed"):
-                break
-            time.sleep(0.2)
+        job = poll_job(api_job(server.port, AUTH), timeout=sized(140, 380), every=0.2, each=sample_health)
         build_seconds = time.monotonic() - build_started
-        job = answer["job"]
         time.sleep(1.5)  # load on the new index too
-    stop_watch.set()
-    watcher.join()
+    switches = current.seen
 
     assert job["state"] == "done", job
     assert job["indexed"] == n + 1

@@ -12,11 +12,11 @@ import urllib.parse
 import pytest
 
 from faultkit import (api_job, articles, cli, clean_env, poll_job, query_words, record, sized, stop_builds, wait_job,
-                      watch_current)
+                      wait_until, watch_current)
 from archives import write_jsonl
 from indexer.storage import generations
 from indexer.build import build_index
-from indexer.jobs import lock_is_free
+from indexer.jobs import current_job, lock_is_free
 
 TOKEN = "fault-suite-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -200,10 +200,13 @@ def test_two_http_reindex_triggers_at_once_one_runs_the_other_is_409(tmp_path, s
 
 def test_http_then_cli_the_cli_is_told_and_exits_1(tmp_path, servers):
     index_dir, _ = small_index(tmp_path)
-    archive = _bigger_archive(tmp_path, 600)
+    # Long enough that the HTTP build still runs when the CLI, a second or more of Python start
+    # on a busy machine, comes to take the lock (600 articles were built before it, under load).
+    archive = _bigger_archive(tmp_path, 3000)
     server = servers(index_dir, env=server_env(archive), workers=1)
     status, _, body = server.post("/api/v1/admin/reindex", headers=AUTH)
     assert status == 202, body
+    assert wait_until(lambda: (current_job(index_dir) or {}).get("state") == "running", 30)
     second = cli("index", archive, "--index-dir", index_dir)
     out, err = second.communicate(timeout=60)
     assert second.returncode == 1

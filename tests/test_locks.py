@@ -12,13 +12,21 @@ from indexer.locks import FileLock
 
 
 def _fork_sleeper() -> int:
-    """A child that lives on (as a gunicorn worker does), reporting nothing."""
+    """A child that lives on (as a gunicorn worker does). Returns once the child runs its own code,
+    so its at-fork clean-up has run (a busy machine may take a while to schedule it)."""
+    ready, told = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            os.write(told, b"1")
             time.sleep(30)
         finally:
             os._exit(0)
+    os.close(told)
+    try:
+        assert os.read(ready, 1) == b"1"
+    finally:
+        os.close(ready)
     return pid
 
 
@@ -33,7 +41,6 @@ def test_a_process_forked_while_a_lock_is_held_does_not_keep_it(tmp_path):
     assert lock.acquire()
     child = _fork_sleeper()
     try:
-        time.sleep(0.2)  # (the child's at-fork clean-up has run long before)
         assert not _holds(child, lock.path)
         lock.release()
         assert not FileLock(tmp_path / "some.lock").held_elsewhere(), "the forked child kept the lock"

@@ -92,17 +92,14 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
         with BuildLock(index_dir, fd=lock_fd) as lock:
             recorder = JobRecorder(index_dir, job_id, sources, trigger=trigger)
             try:
-                report = _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
-                                shard_count, lock.fd, forget_pushed)
+                return _build(sources, index_dir, progress, recorder, incremental, allow_shrink,
+                              shard_count, lock, forget_pushed)
             except ArchiveSearchError as e:
                 recorder.finish("failed", error=str(e))
                 raise
             except BaseException as e:
                 recorder.finish("failed", error=f"{type(e).__name__}: {e}")
                 raise
-            recorder.finish("done", indexed=report.articles, generation=report.generation,
-                            duration_s=round(report.seconds, 2))
-            return report
     finally:
         if recorder is not None:
             # Once the final status is written and the lock released, as before: the figure
@@ -111,7 +108,7 @@ def build_index(sources: list, index_dir, progress: Progress | None = None, *,
 
 
 def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incremental: bool,
-           allow_shrink: bool, shard_count: int | None, lock_fd: int, forget_pushed: bool) -> BuildReport:
+           allow_shrink: bool, shard_count: int | None, lock: BuildLock, forget_pushed: bool) -> BuildReport:
     started = time.monotonic()
     generations.remove_unfinished(index_dir, generations.BUILDING_PREFIX)
     readers = open_sources(sources, state_dir=index_dir)  # every source must open before any work
@@ -134,7 +131,7 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
         old = base.catalog if base is not None else {}
         known = base.known if base is not None else {}
         catalog: dict[str, dict] = {}
-        writers = shards.ShardWriters(building, shard_count, fresh=base is None, lock_fd=lock_fd)
+        writers = shards.ShardWriters(building, shard_count, fresh=base is None)
         try:
             def add(article: Article) -> None:
                 entry, change = prepare(article, old.get(article.id))
@@ -199,15 +196,23 @@ def _build(sources, index_dir: Path, progress, recorder: JobRecorder, incrementa
                     "analyzer": ANALYZER_VERSION, "quotes": QUOTES_VERSION, "layout": generations.LAYOUT,
                     "shards": shard_count, "sources": [str(s) for s in sources],
                     "analysed": report.analysed, "reused": report.reused, "removed": report.removed,
-                    "pushed": report.pushed, "skipped": len(report.skipped), "journal_seq": journal_seq}
+                    "pushed": report.pushed, "skipped": len(report.skipped), "journal_seq": journal_seq,
+                    "job": recorder.job["id"]}  # the job is done once this generation is live (current_job)
             (building / generations.META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             report.generation = generations.publish(index_dir, building, known)
-            generations.remove_old_generations(index_dir)
+            # At once, and before another writer may publish over it: a client polling the job
+            # sees `done` no later than it can see the new generation.
+            recorder.finish("done", indexed=report.articles, generation=report.generation,
+                            duration_s=round(time.monotonic() - started, 2))
     finally:
         ledger.close()
-        close_sources(readers)
+        close_sources(readers)  # (a URL reader's cache file is in the index folder)
         if building.exists():
             generations.remove_unfinished(index_dir, building.name)
+    # The next build may start now (a client saw `done`): what is left needs no lock, since
+    # remove_old_generations keeps the live generation and its fallback whoever publishes meanwhile.
+    lock.release()
+    generations.remove_old_generations(index_dir)
     report.seconds = time.monotonic() - started
     return report
 

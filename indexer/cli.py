@@ -279,10 +279,11 @@ def _status_lines(found: dict) -> list[str]:
 def apply(index_dir, once, parent):
     """Apply pushed writes to the index as they arrive (`serve` runs this by itself).
 
-    Exits at once, with status 0, when another process applies this index's writes already.
+    Exits, with status 0 (within two seconds), when another process applies this index's writes already.
     """
     import signal
     import threading
+    import time
 
     from indexer.live.applier import Applier
     from indexer.live.processes import ApplierLock
@@ -293,9 +294,14 @@ def apply(index_dir, once, parent):
         if os.getppid() != parent:
             return
     lock = ApplierLock(Path(index_dir))
-    if not lock.acquire():
-        click.echo("archive-search: another process applies this index's writes", err=True)
-        return
+    # Whoever checks whether an applier runs (the supervisor, /healthz) takes the lock for a
+    # moment: held for longer than that, it is another applier's.
+    deadline = time.monotonic() + 2.0
+    while not lock.acquire():
+        if time.monotonic() > deadline:
+            click.echo("archive-search: another process applies this index's writes", err=True)
+            return
+        time.sleep(0.05)
     os.nice(5)  # readers first: a write has two seconds to become searchable, a search does not
     stop = threading.Event()
     # Set from a thread: Event.set() in a handler that interrupts this thread inside Event.wait()

@@ -23,12 +23,14 @@ from indexer import durations
 from indexer.errors import IndexBusy
 from indexer.live import ledger
 from indexer.locks import FileLock
+from indexer.storage import generations
 from indexer.storage.generations import write_atomic
 
 LOCK = "build.lock"
 STATUS = "status.json"
 LOG = "build.log"
 MAX_ERRORS = 100  # skipped-record reasons kept in the status file
+HOLDER_WAIT = 2.0  # seconds a lock held with no job running is waited for (see BuildLock.acquire)
 
 
 def now_iso() -> str:
@@ -42,15 +44,25 @@ class BuildLock(FileLock):
     def __init__(self, index_dir: Path, fd: int | None = None):
         super().__init__(Path(index_dir) / LOCK)
         self.fd = fd  # an inherited, already locked descriptor
+        if fd is not None:
+            self._known()  # (a process this one forks closes it: see indexer/locks.py)
 
     def acquire(self, wait: bool = False) -> "BuildLock":
         if self.fd is not None:
             return self
-        if not super().acquire(wait):
-            job = _holder_job(self.path.parent)
-            if job is not None:
+        deadline = time.monotonic() + HOLDER_WAIT
+        while not super().acquire(wait):
+            job = current_job(self.path.parent)
+            if job is not None and job.get("state") in ("queued", "running"):
                 raise _busy(job) from None
-            raise IndexBusy("another build is running on this index; try again when it is done") from None
+            # No job runs, yet the lock is held: by a build that has just written its outcome
+            # and is letting the lock go, or by one that has just taken it and not yet written
+            # its job. Both last a moment: a client that saw `done` may start the next build.
+            if time.monotonic() >= deadline:
+                if job is not None:
+                    raise _busy(job) from None
+                raise IndexBusy("another build is running on this index; try again when it is done") from None
+            time.sleep(0.01)
         return self
 
     def __enter__(self) -> "BuildLock":
@@ -64,37 +76,46 @@ def _busy(job: dict) -> IndexBusy:
     return err
 
 
-def _holder_job(index_dir: Path, wait: float = 2.0) -> dict | None:
-    """The job of the build holding the lock. Its holder writes it just after taking the lock,
-    so for a moment status.json may still show the previous job: wait for the new one."""
-    deadline = time.monotonic() + wait
-    job = current_job(index_dir)
-    while (job is None or job.get("state") not in ("queued", "running")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-        job = current_job(index_dir)
-    return job
-
-
 def lock_is_free(index_dir: Path) -> bool:
     return not (Path(index_dir) / LOCK).exists() or not FileLock(Path(index_dir) / LOCK).held_elsewhere()
 
 
 def current_job(index_dir) -> dict | None:
     """The running or last build job, as the contract's `job` object; None before any build."""
+    index_dir = Path(index_dir)
     try:
-        job = json.loads((Path(index_dir) / STATUS).read_text(encoding="utf-8"))
+        job = json.loads((index_dir / STATUS).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if job.get("state") in ("queued", "running") and lock_is_free(Path(index_dir)):
-        # Nobody holds the lock: the build process died (killed, out of memory...).
-        job["state"] = "failed"
-        job["errors"] = list(job.get("errors", [])) + ["the build process stopped before finishing"]
-        job["finished_at"] = job.get("finished_at") or now_iso()
+    if job.get("state") in ("queued", "running"):
+        published = _published_by(index_dir, job.get("id"))
+        if published is not None:
+            # Its generation is live and the build is writing "done" (it does so under the
+            # writer lock, at once): a client never sees the new index before the job's end.
+            job.update(state="done", indexed=published.get("articles", 0), generation=published["generation"],
+                       finished_at=published.get("built_at") or now_iso())
+        elif lock_is_free(index_dir):
+            # Nobody holds the lock: the build process died (killed, out of memory...).
+            job["state"] = "failed"
+            job["errors"] = list(job.get("errors", [])) + ["the build process stopped before finishing"]
+            job["finished_at"] = job.get("finished_at") or now_iso()
     return job
 
 
+def _published_by(index_dir: Path, job_id: str | None) -> dict | None:
+    """The live generation's metadata if job `job_id` built it, else None."""
+    live = generations.read_current(index_dir)
+    if not live or not job_id:
+        return None
+    try:
+        meta = generations.read_meta(index_dir / live)
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("job") == job_id else None
+
+
 class JobRecorder:
-    """Writes a build's progress to status.json, at most a few times a second."""
+    """Writes a build's progress to status.json, at most a few times a second (made under the build lock)."""
 
     INTERVAL = 0.25
 
@@ -110,6 +131,9 @@ class JobRecorder:
             self.job["trigger"] = trigger  # "sync": started by `serve --sync-every`
         self._last = 0.0
         self._started = time.monotonic()
+        # A build killed while writing its status left its temporary file: under the build lock,
+        # which every writer of status.json holds, no other is being written.
+        generations.remove_leftovers(self.path)
         self._write()
 
     def progress(self, processed: int, total: int, force: bool = False) -> None:
@@ -123,6 +147,11 @@ class JobRecorder:
             self.job["errors"].append(reason)
 
     def finish(self, state: str, indexed: int = 0, error: str | None = None, **extra) -> None:
+        """Writes the job's outcome. Once "done" (written as the build's generation goes live,
+        before the build lets its lock go) it is final: what fails later (a clean-up) did not
+        undo the publication, and the status file may be another build's by then."""
+        if self.job["state"] == "done":
+            return
         self._seconds = time.monotonic() - self._started
         self.job.update(state=state, indexed=indexed, finished_at=now_iso(), **extra)
         if error:

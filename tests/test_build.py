@@ -288,3 +288,54 @@ def test_a_refused_build_names_the_new_job_not_the_previous_one(tmp_path):
             BuildLock(tmp_path).acquire()
         writer.join()
     assert busy.value.job["id"] == "new"
+
+
+def test_a_job_is_done_as_soon_as_its_generation_is_live(tmp_path, monkeypatch):
+    # A client polling the job must not see the new generation while the job still says
+    # `running` (the status was written after the publication: a repair's trial saw it so).
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    real_publish, seen = generations.publish, []
+
+    def publish(index_dir, building, known=None):
+        name = real_publish(index_dir, building, known)
+        seen.append((generations.read_current(index_dir) == name, current_job(index_dir)))
+        return name
+
+    monkeypatch.setattr(generations, "publish", publish)
+    report = build_index([SAMPLE_ARCHIVE], tmp_path, incremental=False)
+    (live, job), = seen
+    assert live and job["state"] == "done" and job["generation"] == report.generation, job
+    assert job["indexed"] == 11 and current_job(tmp_path)["state"] == "done"
+
+
+def test_a_build_that_has_just_said_done_does_not_refuse_the_next_one(tmp_path):
+    # The finished build lets its lock go a moment after writing `done`: a client that starts
+    # the next build at once is not told that one is running.
+    import threading
+
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert current_job(tmp_path)["state"] == "done"
+    finishing = BuildLock(tmp_path).acquire()
+    releaser = threading.Timer(0.3, finishing.release)
+    releaser.start()
+    try:
+        report = build_index([SAMPLE_ARCHIVE], tmp_path)
+    finally:
+        releaser.join()
+    assert report.articles == 11 and current_job(tmp_path)["state"] == "done"
+
+
+def test_the_next_build_removes_the_temporary_files_a_killed_build_left(tmp_path):
+    # kill -9 during write_atomic (its fsync is long on a busy disk) leaves `.status.json.<pid>.tmp`
+    # or `.CURRENT.<pid>.tmp`; the next build removes them at once, not a minute later.
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    left = [tmp_path / f".status.json.{dead}.tmp", tmp_path / f".CURRENT.{dead}.tmp"]
+    for path in left:
+        path.write_text("half written")
+    other = tmp_path / f".settings.json.{dead}.tmp"  # another lock's file: left to its own writers
+    other.write_text("{}")
+    build_index([SAMPLE_ARCHIVE], tmp_path)
+    assert not any(path.exists() for path in left)
+    assert other.exists() and current_job(tmp_path)["state"] == "done"

@@ -149,13 +149,22 @@ def fsync_dir(folder: Path) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write-then-rename: a reader sees the old content or the new one, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # (remove_leftovers knows this name)
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def remove_leftovers(path: Path) -> None:
+    """Removes the temporary files of `write_atomic(path)` that a killed writer left. Called by
+    the holder of the lock every writer of `path` holds (so none of them is writing now): the
+    build lock for status.json, the writer lock for CURRENT. (remove_old_generations removes
+    the others once they are a minute old: it cannot tell a dead writer's from a live one's.)"""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 class WriterLock(FileLock):
@@ -180,6 +189,7 @@ def publish(index_dir: Path, building: Path, known: dict | None = None) -> str:
     final = index_dir / name
     os.rename(building, final)
     fsync_dir(index_dir)
+    remove_leftovers(index_dir / CURRENT)  # a writer killed while switching CURRENT
     write_atomic(index_dir / CURRENT, name + "\n")
     return name
 

@@ -56,15 +56,15 @@ def default_shards() -> int:
 class ShardWriters:
     """The shard processes of one build: send them documents, then commit them all."""
 
-    def __init__(self, folder: Path, shards: int, fresh: bool, lock_fd: int | None = None):
-        """`lock_fd`: the build lock's descriptor, which the forked writers must not keep
-        (a lock held by a writer would outlive a killed build for a moment)."""
+    def __init__(self, folder: Path, shards: int, fresh: bool):
+        """(The forked writers close their copies of the build's lock files at once, see
+        indexer/locks.py: a lock held by a writer would outlive a killed build for a moment.)"""
         ctx = multiprocessing.get_context("fork")
         self.results = ctx.Queue()
         self.queues = [ctx.Queue(QUEUE_DEPTH) for _ in range(shards)]
         self.buffers: list[list] = [[] for _ in range(shards)]
         self.procs = [ctx.Process(target=_shard_main, daemon=True,
-                                  args=(path, fresh, queue, self.results, lock_fd))
+                                  args=(path, fresh, queue, self.results))
                       for path, queue in zip(shard_dirs(folder, shards), self.queues)]
         for proc in self.procs:
             proc.start()
@@ -195,14 +195,12 @@ def die_with_parent(signal_number: int = signal.SIGKILL) -> None:
         pass
 
 
-def _shard_main(path: Path, fresh: bool, queue, results, lock_fd: int | None) -> None:
+def _shard_main(path: Path, fresh: bool, queue, results) -> None:
     die_with_parent()
     # The writer holds millions of small tuples (Whoosh's posting pool), none in a reference
     # cycle: the cyclic collector would walk them over and over (7% of a shard's time) to
     # free nothing. It runs once a segment instead, to free the committed writer.
     gc.disable()
-    if lock_fd is not None:
-        os.close(lock_fd)  # the lock belongs to the build process alone
     try:
         session = ShardSession(path, fresh)
         while True:

@@ -14,11 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from archives import articles, sentences  # noqa: F401  (articles: re-exported for the fault tests)
 from indexer.jobs import LOCK, current_job, lock_is_free
+from indexer.storage import generations
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -297,15 +299,72 @@ def request(port: int, method: str, path: str, headers: dict | None = None, body
         conn.close()
 
 
+# --- polling -----------------------------------------------------------------------------------------------
+
+def poll_job(read, timeout: float, every: float = 0.1, each=None) -> dict | None:
+    """Reads a reindex job with `read()` (`api_job`, or status.json) every `every` s until it is done
+    or failed, or `timeout` s have passed; returns the last one read, for the test to judge.
+    `each()`, if given, runs before every read (a trial samples /healthz meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if each is not None:
+            each()
+        job = read()
+        if (job and job["state"] in ("done", "failed")) or time.monotonic() >= deadline:
+            return job
+        time.sleep(every)
+
+
+def api_job(port: int, headers: dict):
+    """The job as a client sees it: `GET /api/v1/admin/reindex` (for `poll_job`)."""
+    return lambda: json.loads(request(port, "GET", "/api/v1/admin/reindex", headers=headers, timeout=30)[2])["job"]
+
+
 def wait_job(index_dir: Path, timeout: float = 180) -> dict:
     """The job once it is done or failed (read from status.json, as every server process does)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = current_job(index_dir)
-        if job and job["state"] in ("done", "failed") and lock_is_free(index_dir):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"the build did not finish in {timeout} s: {current_job(index_dir)}")
+    job = poll_job(lambda: current_job(index_dir), timeout)
+    assert job and job["state"] in ("done", "failed"), f"the build did not finish in {timeout} s: {job}"
+    return job
+
+
+class Watch:
+    """Calls `sample()` every `every` s in a thread of its own, from the start of a `with` block to
+    its end, `max_seconds` at most: a client reading during a trial, the applier's processes, the
+    switches of CURRENT. A sample that returns False ends the watch (a bound on its requests)."""
+
+    def __init__(self, sample, every: float, max_seconds: float, join_timeout: float = 60):
+        self.sample, self.every, self.max_seconds, self.join_timeout = sample, every, max_seconds, join_timeout
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "Watch":
+        self.deadline = time.monotonic() + self.max_seconds
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=self.join_timeout)
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set() and time.monotonic() < self.deadline:
+            if self.sample() is False:
+                return
+            self.stop_event.wait(self.every)
+
+
+def watch_current(index_dir: Path, every: float, max_seconds: float) -> Watch:
+    """A Watch recording in `.seen` (time, generation) each time CURRENT changes."""
+    seen: list[tuple[float, str | None]] = []
+
+    def sample() -> None:
+        name = generations.read_current(index_dir)
+        if not seen or seen[-1][1] != name:
+            seen.append((time.monotonic(), name))
+
+    watch = Watch(sample, every, max_seconds, join_timeout=10)
+    watch.seen = seen
+    return watch
 
 
 # Runs a command and writes the peak RSS of that command (in KB) to a file. A child's ru_maxrss

@@ -35,8 +35,8 @@ from urllib.parse import quote
 import pytest
 
 from archives import write_jsonl
-from faultkit import (alive, articles, children, clean_env, lock_holders, mount_tmpfs, open_files, query_words, record,
-                      request, sentences, sized, unmount, wait_until)
+from faultkit import (Watch, alive, api_job, articles, children, clean_env, lock_holders, mount_tmpfs, open_files,
+                      poll_job, query_words, record, request, sentences, sized, unmount, wait_until, watch_current)
 from indexer import live
 from indexer.build import build_index
 from indexer.live import journal as journal_module
@@ -199,40 +199,37 @@ class Searches:
 
     def __init__(self, port: int, article_ids: list[str], max_seconds: float, max_requests: int = 200_000):
         self.port, self.ids = port, article_ids
-        self.deadline = time.monotonic() + max_seconds
         self.max_requests = max_requests
         self.words = query_words(12)
         self.results: list[tuple] = []  # (started, ended, status, error, path, body of a 5xx)
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.watch = Watch(self._request, every=0.01, max_seconds=max_seconds)
 
     def __enter__(self):
-        self.thread.start()
+        self.watch.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.stop_event.set()
-        self.thread.join(timeout=60)
+        self.watch.__exit__(*exc)
 
-    def _run(self) -> None:
-        i = 0
-        while not self.stop_event.is_set() and time.monotonic() < self.deadline and i < self.max_requests:
-            i += 1
-            path, headers = [
-                (f"/api/v1/search?q={quote(self.words[i % len(self.words)])}&page={1 + i % 3}", {}),
-                ("/api/v1/search?q=essai&per_page=5", {}),
-                ("/healthz", {}),
-                (f"/api/v1/articles/{self.ids[i % len(self.ids)]}", {}),
-                ("/api/v1/admin/tasks?limit=5", AUTH),
-            ][i % 5]
-            started, status, error, body = time.monotonic(), None, None, b""
-            try:
-                status, _, body = request(self.port, "GET", path, headers=headers, timeout=30)
-            except BROKEN as e:
-                error = f"{type(e).__name__}: {e}"
-            self.results.append((started, time.monotonic(), status, error, path,
-                                 body[:300] if status and status >= 500 else b""))
-            self.stop_event.wait(0.01)
+    def _request(self) -> bool:
+        i = len(self.results) + 1
+        if i > self.max_requests:
+            return False
+        path, headers = [
+            (f"/api/v1/search?q={quote(self.words[i % len(self.words)])}&page={1 + i % 3}", {}),
+            ("/api/v1/search?q=essai&per_page=5", {}),
+            ("/healthz", {}),
+            (f"/api/v1/articles/{self.ids[i % len(self.ids)]}", {}),
+            ("/api/v1/admin/tasks?limit=5", AUTH),
+        ][i % 5]
+        started, status, error, body = time.monotonic(), None, None, b""
+        try:
+            status, _, body = request(self.port, "GET", path, headers=headers, timeout=30)
+        except BROKEN as e:
+            error = f"{type(e).__name__}: {e}"
+        self.results.append((started, time.monotonic(), status, error, path,
+                             body[:300] if status and status >= 500 else b""))
+        return True
 
     def served(self) -> int:
         return sum(1 for r in self.results if r[2] is not None and r[2] < 500)
@@ -647,23 +644,17 @@ class ApplierWatch:
     as many PIDs). Bounded by `max_seconds`."""
 
     def __init__(self, server, max_seconds: float):
-        self.server, self.deadline = server, time.monotonic() + max_seconds
+        self.server = server
         self.pids: set[int] = set()
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.watch = Watch(lambda: self.pids.update(server.processes()["applier"]), every=0.1,
+                           max_seconds=max_seconds, join_timeout=10)
 
     def __enter__(self):
-        self.thread.start()
+        self.watch.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self.stop_event.set()
-        self.thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self.stop_event.is_set() and time.monotonic() < self.deadline:
-            self.pids.update(self.server.processes()["applier"])
-            self.stop_event.wait(0.1)
+        self.watch.__exit__(*exc)
 
 
 def test_a_full_disk_refuses_writes_with_507_and_keeps_every_acknowledged_one(small_disk, tmp_path, servers):
@@ -754,17 +745,6 @@ def test_a_full_disk_refuses_writes_with_507_and_keeps_every_acknowledged_one(sm
 
 # --- 17: a reindex racing with pushes -----------------------------------------------------------------------------
 
-def watch_current(index_dir: Path, stop: threading.Event, seen: list, max_seconds: float) -> None:
-    """Records (time, generation) each time CURRENT changes; polled every 5 ms, bounded."""
-    last, deadline = None, time.monotonic() + max_seconds
-    while not stop.is_set() and time.monotonic() < deadline:
-        name = generations.read_current(index_dir)
-        if name != last:
-            seen.append((time.monotonic(), name))
-            last = name
-        time.sleep(0.005)
-
-
 @pytest.mark.slow
 def test_a_reindex_racing_with_pushes_keeps_every_acknowledged_write(tmp_path, servers):
     n = sized(1000, 4000)
@@ -778,11 +758,9 @@ def test_a_reindex_racing_with_pushes_keeps_every_acknowledged_write(tmp_path, s
     model = Model(initial)
     # Each pusher owns a share of the archive: replacements and deletions fall on archive articles.
     pushers = Pushers(port, 2, [a["id"] for a in archive[: n // 3]], SEED + 2, prefix="r")
-    builds, switches, stop_watch = [], [], threading.Event()
-    watcher = threading.Thread(target=watch_current, args=(index_dir, stop_watch, switches, sized(300, 900)),
-                               daemon=True)
-    watcher.start()
-    with Searches(port, [a["id"] for a in archive], max_seconds=sized(200, 600)) as searches:
+    builds = []
+    with watch_current(index_dir, every=0.005, max_seconds=sized(300, 900)) as current, \
+            Searches(port, [a["id"] for a in archive], max_seconds=sized(200, 600)) as searches:
         pushers.start(max_seconds=sized(200, 600))
         time.sleep(0.5)  # writes before the first reindex
         for r in range(rounds):
@@ -795,27 +773,19 @@ def test_a_reindex_racing_with_pushes_keeps_every_acknowledged_write(tmp_path, s
             started = time.monotonic()
             status, _, body = request(port, "POST", "/api/v1/admin/reindex", headers=AUTH)
             assert status == 202, body
-            deadline = started + sized(120, 300)
-            while True:
-                status, _, body = request(port, "GET", "/api/v1/admin/reindex", headers=AUTH)
-                job = json.loads(body)["job"]
-                if job["state"] in ("done", "failed") or time.monotonic() > deadline:
-                    break
-                time.sleep(0.1)
+            job = poll_job(api_job(port, AUTH), timeout=sized(120, 300))
             ended = time.monotonic()
             assert job["state"] in ("done", "failed"), f"the reindex did not end: {job}"
             during = [w for w in pushers.all() if w.acked and started <= w.started and w.ended <= ended]
             builds.append({"state": job["state"], "errors": job["errors"][-1:], "seconds": round(ended - started, 1),
                            "acked_during": len(during),
-                           "generations_published_during": sum(started < t < ended for t, _ in switches)})
+                           "generations_published_during": sum(started < t < ended for t, _ in current.seen)})
             time.sleep(0.5)  # writes between and after the reindexes
         time.sleep(0.5)
         pushers.stop()
         task, _ = barrier(port, "reindex")
         model.sentinel("reindex", task)
         counts = model.verify(port, pushers)
-    stop_watch.set()
-    watcher.join(timeout=10)
     model.verify_listing(port, index_dir)  # the archive's other articles are there, each once
     assert_only(pushers.all(), {202})
     failures = searches.failures()
@@ -1039,6 +1009,47 @@ def test_the_applier_is_restarted_when_a_worker_was_forked_while_it_was_being_st
         assert wait_until(lambda: [pid for pid, cmd in children(os.getpid())
                                    if "indexer.cli apply " in cmd and pid != first[0]], 5), \
             "the applier was not restarted"
+    finally:
+        supervisor.stop(timeout=5)
+        for pid in forked + [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]:
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        supervisor._thread.join(timeout=10)
+
+
+# --- the applier never started: a worker forked while the supervisor probed its lock -----------------------------
+# The supervisor (a thread of the master) sees whether an applier runs by taking applier.lock for a moment; a
+# gunicorn worker forked by the main thread in that moment kept a copy of the locked descriptor, so the lock
+# stayed held by a worker: the applier started then could not take it and exited, and no other was ever
+# started (a pushed article never became searchable: test_browser, 1 CI run in 3).
+
+def test_the_applier_starts_when_a_worker_is_forked_while_the_supervisor_probes_its_lock(tmp_path, monkeypatch):
+    import fcntl
+
+    index_dir = tmp_path / "index"
+    build_index([write_jsonl(tmp_path / "archive.jsonl", articles(20, seed=3))], index_dir)
+    real_flock, forked = fcntl.flock, []
+
+    def flock(fd, operation):
+        real_flock(fd, operation)
+        if threading.current_thread().name == "applier-supervisor" and not forked:
+            pid = os.fork()  # gunicorn forks a worker now: it lives on
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            forked.append(pid)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    supervisor = Supervisor(index_dir).start()
+    try:
+        def applier_holds_the_lock() -> bool:
+            appliers = {pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd}
+            holders = set(lock_holders(index_dir, APPLIER_LOCK))
+            return bool(holders) and holders <= appliers
+        assert wait_until(applier_holds_the_lock, 30), \
+            f"no applier holds its lock: held by {lock_holders(index_dir, APPLIER_LOCK)}, worker {forked}"
+        assert forked and forked[0] not in lock_holders(index_dir, APPLIER_LOCK)
     finally:
         supervisor.stop(timeout=5)
         for pid in forked + [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]:

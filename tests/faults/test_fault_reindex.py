@@ -11,11 +11,12 @@ import urllib.parse
 
 import pytest
 
-from faultkit import articles, cli, clean_env, query_words, record, sized, stop_builds, wait_job
+from faultkit import (api_job, articles, cli, clean_env, poll_job, query_words, record, sized, stop_builds, wait_job,
+                      wait_until, watch_current)
 from archives import write_jsonl
 from indexer.storage import generations
 from indexer.build import build_index
-from indexer.jobs import lock_is_free
+from indexer.jobs import current_job, lock_is_free
 
 TOKEN = "fault-suite-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -71,17 +72,6 @@ class Load:
                 self.results.append((started, time.monotonic(), status, found, error))
 
 
-def watch_current(index_dir, stop: threading.Event, seen: list) -> None:
-    """Records (time, generation) each time CURRENT changes; polled every 2 ms, bounded by `stop`."""
-    last = None
-    while not stop.is_set():
-        name = generations.read_current(index_dir)
-        if name != last:
-            seen.append((time.monotonic(), name))
-            last = name
-        time.sleep(0.002)
-
-
 @pytest.mark.slow
 def test_a_whole_reindex_under_search_load_loses_no_request(tmp_path, servers):
     n = sized(2000, 6000)
@@ -96,29 +86,23 @@ def test_a_whole_reindex_under_search_load_loses_no_request(tmp_path, servers):
     new = [changed[i] if i % 2 else a for i, a in enumerate(old)] + [MARKER]
     write_jsonl(archive, new)
 
-    stop_watch, switches = threading.Event(), []
-    watcher = threading.Thread(target=watch_current, args=(index_dir, stop_watch, switches), daemon=True)
-    watcher.start()
     health: list[tuple[float, str]] = []
-    with Load(server, threads=4, max_requests=200_000, max_seconds=sized(150, 400)) as load:
+
+    def sample_health() -> None:
+        code, h = server.json("/healthz")
+        assert code == 200, h
+        health.append((time.monotonic(), h["generation"]))
+
+    with watch_current(index_dir, every=0.002, max_seconds=sized(200, 500)) as current, \
+            Load(server, threads=4, max_requests=200_000, max_seconds=sized(150, 400)) as load:
         time.sleep(1.0)  # load on the old index first
         status, _, body = server.post("/api/v1/admin/reindex", headers=AUTH)
         assert status == 202, body
         build_started = time.monotonic()
-        deadline = build_started + sized(140, 380)
-        while time.monotonic() < deadline:
-            code, h = server.json("/healthz")
-            assert code == 200, h
-            health.append((time.monotonic(), h["generation"]))
-            code, answer = server.json("/api/v1/admin/reindex", headers=AUTH)
-            if answer["job"]["state"] in ("done", "failed"):
-                break
-            time.sleep(0.2)
+        job = poll_job(api_job(server.port, AUTH), timeout=sized(140, 380), every=0.2, each=sample_health)
         build_seconds = time.monotonic() - build_started
-        job = answer["job"]
         time.sleep(1.5)  # load on the new index too
-    stop_watch.set()
-    watcher.join()
+    switches = current.seen
 
     assert job["state"] == "done", job
     assert job["indexed"] == n + 1
@@ -216,10 +200,13 @@ def test_two_http_reindex_triggers_at_once_one_runs_the_other_is_409(tmp_path, s
 
 def test_http_then_cli_the_cli_is_told_and_exits_1(tmp_path, servers):
     index_dir, _ = small_index(tmp_path)
-    archive = _bigger_archive(tmp_path, 600)
+    # Long enough that the HTTP build still runs when the CLI, a second or more of Python start
+    # on a busy machine, comes to take the lock (600 articles were built before it, under load).
+    archive = _bigger_archive(tmp_path, 3000)
     server = servers(index_dir, env=server_env(archive), workers=1)
     status, _, body = server.post("/api/v1/admin/reindex", headers=AUTH)
     assert status == 202, body
+    assert wait_until(lambda: (current_job(index_dir) or {}).get("state") == "running", 30)
     second = cli("index", archive, "--index-dir", index_dir)
     out, err = second.communicate(timeout=60)
     assert second.returncode == 1

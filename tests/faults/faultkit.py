@@ -11,18 +11,18 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import servers
 from archives import articles, sentences  # noqa: F401  (articles: re-exported for the fault tests)
+from servers import ROOT, clean_env, free_port  # noqa: F401  (re-exported for the fault tests)
 from indexer.jobs import LOCK, current_job, lock_is_free
 from indexer.storage import generations
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 FIGURES = ARTIFACTS / "faults-figures.json"
 
@@ -49,18 +49,6 @@ def query_words(k: int = 40, seed: int = 3) -> list[str]:
 
 
 # --- processes ----------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
 
 def cli(*args, env=None, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "indexer.cli", *map(str, args)], cwd=ROOT,
@@ -111,57 +99,8 @@ def stop_builds(index_dir: Path, timeout: float = 0) -> None:
                 pass
 
 
-class Server:
-    """`archive-search serve` (gunicorn, real workers) on 127.0.0.1, stopped in teardown."""
-
-    def __init__(self, index_dir: Path, log: Path, workers: int = 2, env: dict | None = None,
-                 archive: list | None = None, command: list | None = None, port: int | None = None):
-        """`port`: the port of a server this one replaces (a restart), else a free one."""
-        self.index_dir = Path(index_dir)
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        args = command or [sys.executable, "-m", "indexer.cli", "serve", "--index-dir", str(index_dir),
-                           "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
-        for a in archive or []:
-            args += ["--archive", str(a)]
-        self.log = open(log, "w+")
-        self.proc = subprocess.Popen([a.replace("{port}", str(self.port)) for a in args], cwd=ROOT,
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     env=env or clean_env(), start_new_session=True)
-
-    def wait_ready(self, timeout: float = 120) -> "Server":
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                status, _, body = request(self.port, "GET", "/healthz", timeout=2)
-                if status in (200,) and json.loads(body)["articles"] > 0:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise AssertionError("the server did not start:\n" + self.output())
-
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log_path).read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the group this test started: master and workers
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        self.log.close()
+class Server(servers.Server):
+    """The shared test server (tests/servers.py), with what the fault trials ask of it."""
 
     def get(self, path: str, **kw):
         return request(self.port, "GET", path, **kw)

@@ -13,27 +13,22 @@ import csv
 import html
 import io
 import json
-import os
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from searchweb import create_app
+from servers import Server, clean_env
 from searchweb.analytics import Recorder, normalise_query, report
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "analytics-admin-token"
 METRICS_TOKEN = "scrape-only-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -245,46 +240,18 @@ def _post(url: str, body: bytes):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sample_index_dir):
     """`archive-search serve` with two workers and JSON access logs, on a copy of the sample index."""
-    import shutil
-    import socket
-
     folder = tmp_path_factory.mktemp("analytics-server")
     index_dir = folder / "index"
     shutil.copytree(sample_index_dir, index_dir)
     metrics_dir = folder / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")  # a previous run's: emptied at start
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_SEARCH_", "PROMETHEUS_"))}
-    env.update(ARCHIVE_SEARCH_ADMIN_TOKEN=TOKEN, ARCHIVE_SEARCH_METRICS_TOKEN=METRICS_TOKEN,
-               ARCHIVE_SEARCH_METRICS_DIR=str(metrics_dir))
-    log_path = folder / "server.log"
-    log = log_path.open("w+")
-    process = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--index-dir", str(index_dir),
-                                "--port", str(port), "--workers", "2", "--log-format", "json"],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if _get(base + "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the server did not start:\n" + log_path.read_text())
-        time.sleep(0.2)
-    yield {"base": base, "log": log_path, "index_dir": index_dir, "metrics_dir": metrics_dir, "pid": process.pid}
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    log.close()
+    env = clean_env(ARCHIVE_SEARCH_ADMIN_TOKEN=TOKEN, ARCHIVE_SEARCH_METRICS_TOKEN=METRICS_TOKEN,
+                    ARCHIVE_SEARCH_METRICS_DIR=metrics_dir)
+    running = Server(index_dir, folder / "server.log", env=env, args=("--log-format", "json")).wait_ready()
+    yield {"base": running.base, "log": running.log_path, "index_dir": index_dir, "metrics_dir": metrics_dir,
+           "pid": running.proc.pid}
+    running.stop()
 
 
 def _metrics(server) -> dict:

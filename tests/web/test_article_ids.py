@@ -6,11 +6,6 @@ any id; a "%2F" in the path is decoded to "/" before the app routes it."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,10 +17,9 @@ from archives import write_jsonl
 from indexer.build import build_index
 from searchweb import create_app
 
-from test_browser import free_port
+from servers import Server
 from test_openapi import conforms
 
-ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 60
 BODY = "Le cloud souverain et les hébergeurs français face aux géants du numérique."
 ARTICLES = [
@@ -46,30 +40,9 @@ def index_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(index_dir, tmp_path_factory):
     """`serve` with one gunicorn worker over the index of path-like ids."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("article-ids-log") / "server.log").open("w+")
-    code = f"from searchweb.server import serve; serve({str(index_dir)!r}, '127.0.0.1', {port}, workers=1)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP
-    while True:
-        try:
-            if get(base, "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.seek(0)
-            pytest.fail("the server did not start:\n" + log.read())
-        time.sleep(0.3)
-    yield base
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    running = Server(index_dir, tmp_path_factory.mktemp("article-ids-log") / "server.log", workers=1)
+    yield running.wait_ready(STARTUP).base
+    running.stop()
 
 
 def get(base: str, path: str) -> tuple[int, dict]:

@@ -11,10 +11,6 @@ import http.server
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -23,21 +19,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from servers import ROOT, Server, clean_env, free_port  # noqa: F401  (free_port: for the other browser tests)
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 STARTUP = 120  # seconds: the server first builds the sample index
 ADMIN_TOKEN = "browser-admin-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SERVER_LOGS: list[Path] = []  # for the message of a test the server failed
@@ -50,37 +41,13 @@ def server_log_tail(lines: int = 40) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The real server on loopback, started on an empty index folder, as a newcomer would."""
-    index_dir = tmp_path_factory.mktemp("browser-index")
-    port = free_port()
-    log = (tmp_path_factory.mktemp("browser-log") / "server.log").open("w+")
-    SERVER_LOGS.append(Path(log.name))
-    code = f"from searchweb.server import serve; serve({str(index_dir)!r}, '127.0.0.1', {port}, workers=2)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
-    env["ARCHIVE_SEARCH_ADMIN_TOKEN"] = ADMIN_TOKEN
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, env=env,
-                               cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if json.load(response)["articles"] > 0:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.seek(0)
-            pytest.fail("the server did not start:\n" + log.read())
-        time.sleep(0.3)
-    yield base
-    process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.seek(0)
-    assert "serving on http://127.0.0.1:" in log.read()
+    log = tmp_path_factory.mktemp("browser-log") / "server.log"
+    SERVER_LOGS.append(log)
+    running = Server(tmp_path_factory.mktemp("browser-index"), log,
+                     env=clean_env(ARCHIVE_SEARCH_ADMIN_TOKEN=ADMIN_TOKEN)).wait_ready(STARTUP)
+    yield running.base
+    running.stop()
+    assert "serving on http://127.0.0.1:" in running.output()
 
 
 @pytest.fixture(scope="module")

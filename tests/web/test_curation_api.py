@@ -5,13 +5,8 @@ the admin page's form; OpenAPI conformance."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,12 +16,11 @@ import pytest
 
 from searchweb import create_app
 
-from test_browser import free_port
+from servers import Server, clean_env
 from test_openapi import conforms
 
 TOKEN = "curation-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 60
 READS = 12  # requests after a change: with two workers, both answer some of them
 
@@ -36,31 +30,9 @@ def server(sample_index, tmp_path_factory):
     """`serve` with two gunicorn workers over a copy of the sample index (the tests write settings)."""
     folder = tmp_path_factory.mktemp("curation-server")
     index_dir = shutil.copytree(sample_index, folder / "index")
-    port = free_port()
-    log = (folder / "server.log").open("w+")
-    code = f"from searchweb.server import serve; serve({str(index_dir)!r}, '127.0.0.1', {port}, workers=2)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_SEARCH_")}
-    env["ARCHIVE_SEARCH_ADMIN_TOKEN"] = TOKEN
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP
-    while True:
-        try:
-            if call(base, "GET", "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            log.seek(0)
-            pytest.fail("the server did not start:\n" + log.read())
-        time.sleep(0.3)
-    yield base, index_dir
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    running = Server(index_dir, folder / "server.log", env=clean_env(ARCHIVE_SEARCH_ADMIN_TOKEN=TOKEN))
+    yield running.wait_ready(STARTUP).base, index_dir
+    running.stop()
 
 
 def call(base: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:

@@ -7,11 +7,6 @@ the known counts, plausible sums and cumulative buckets; and a restarted server 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,9 +17,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from indexer.live.journal import Journal
 
+import servers
 from archives import articles, write_jsonl
+from servers import clean_env
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "durations-admin-token"
 METRICS_TOKEN = "durations-scrape-token"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -48,43 +44,19 @@ class Server:
 
     def __init__(self, folder: Path, archive: Path):
         self.folder, self.archive, self.index_dir = folder, archive, folder / "index"
-        self.process = None
+        self.running: servers.Server | None = None
         self.starts = 0
 
     def start(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVE_SEARCH_", "PROMETHEUS_"))}
-        env.update(ARCHIVE_SEARCH_ADMIN_TOKEN=TOKEN, ARCHIVE_SEARCH_METRICS_TOKEN=METRICS_TOKEN,
-                   ARCHIVE_SEARCH_ANALYTICS="off")
         self.starts += 1
-        self.log = self.folder / f"server-{self.starts}.log"
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "indexer.cli", "serve", "--index-dir", str(self.index_dir),
-                 "--port", str(port), "--workers", "2", "--archive", str(self.archive)],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if _request(self.base, "GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail("the server did not start:\n" + self.log.read_text())
-            time.sleep(0.2)
+        env = clean_env(ARCHIVE_SEARCH_ADMIN_TOKEN=TOKEN, ARCHIVE_SEARCH_METRICS_TOKEN=METRICS_TOKEN,
+                        ARCHIVE_SEARCH_ANALYTICS="off")
+        self.running = servers.Server(self.index_dir, self.folder / f"server-{self.starts}.log", env=env,
+                                      archive=[self.archive]).wait_ready()
+        self.base, self.log = self.running.base, self.running.log_path
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        self.running.stop()
 
     def scrape(self) -> str:
         status, body = _request(self.base, "GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})

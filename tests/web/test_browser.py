@@ -6,6 +6,7 @@ another origin embeds /embed.js and gets results through CORS. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -153,10 +154,23 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def another_site(folder, page: str):
+    """`page` served as the home page of a static site on another origin (another port)."""
+    (folder / "index.html").write_text(page, encoding="utf-8")
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
+                                           functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{site.server_address[1]}/"
+    finally:
+        site.shutdown()
+
+
 @pytest.fixture
 def other_site(tmp_path, server):
     """A static page on another origin (another port) that embeds the widget, under a strict CSP."""
-    (tmp_path / "index.html").write_text(f"""<!doctype html>
+    with another_site(tmp_path, f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"
       content="default-src 'none'; script-src {server}; connect-src {server}; style-src 'none'">
@@ -164,12 +178,8 @@ def other_site(tmp_path, server):
 <body><h1>Le blog d’un voisin</h1>
 <div data-archive-search data-per-page="3" data-facets="tag,year"></div>
 <script src="{server}/embed.js" async></script>
-</body></html>""", encoding="utf-8")
-    handler = functools.partial(_Quiet, directory=str(tmp_path))
-    site = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{site.server_address[1]}/"
-    site.shutdown()
+</body></html>""") as url:
+        yield url
 
 
 def test_the_widget_works_on_another_origin(server, other_site, page):

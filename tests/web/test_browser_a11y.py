@@ -9,10 +9,7 @@ bypassed: theirs rightly forbids the injected script. test_security.py checks th
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 import urllib.parse
 import urllib.request
 
@@ -20,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from a11y.axe import report, violations
-from test_browser import ADMIN_TOKEN, _Quiet, browser, free_port, server, shot  # noqa: F401  (fixtures)
+from test_browser import ADMIN_TOKEN, another_site, browser, server, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -118,18 +115,14 @@ def test_the_admin_pages_have_no_violations(server, page):
 @pytest.fixture
 def host_page(tmp_path, server):  # noqa: F811
     """A page of another site with the search widget and a related block, as a blog would embed them."""
-    (tmp_path / "index.html").write_text(f"""<!doctype html>
+    with another_site(tmp_path, f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Un blog voisin</title><link rel="icon" href="data:,"></head>
 <body><main><h1>Le blog d’un voisin</h1>
 <div id="search" data-archive-search data-per-page="3" data-facets="tag,year,source"></div>
 <article><h2>Les enjeux de la data</h2><p>Le texte de l’article.</p></article>
 <div id="related" data-archive-search-related data-article-id="105" data-limit="3"></div>
-</main><script src="{server}/embed.js" async></script></body></html>""", encoding="utf-8")
-    handler = functools.partial(_Quiet, directory=str(tmp_path))
-    site = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{site.server_address[1]}/"
-    site.shutdown()
+</main><script src="{server}/embed.js" async></script></body></html>""") as url:
+        yield url
 
 
 def test_the_widget_has_no_violations_and_announces_results(server, host_page, page):

@@ -3,14 +3,11 @@ another origin, and the search page's "Articles liés" toggle."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 
 import pytest
 from playwright.sync_api import expect
 
-from test_browser import _Quiet, browser, free_port, page, server, shot  # noqa: F401  (fixtures)
+from test_browser import another_site, browser, page, server, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +17,7 @@ SHARED = "Comment l’entreprise peut-elle intégrer le numérique ? Des pistes 
 @pytest.fixture
 def article_page(tmp_path, server):  # noqa: F811
     """An article's page on another origin, under a strict CSP, with the related block only."""
-    (tmp_path / "index.html").write_text(f"""<!doctype html>
+    with another_site(tmp_path, f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"
       content="default-src 'none'; script-src {server}; connect-src {server}; style-src 'none'">
@@ -29,12 +26,8 @@ def article_page(tmp_path, server):  # noqa: F811
 <div id="related" data-archive-search-related data-article-id="105" data-limit="3"></div>
 <div id="unknown" data-archive-search-related data-article-id="no-such-article"></div>
 <script src="{server}/embed.js" async></script>
-</body></html>""", encoding="utf-8")
-    handler = functools.partial(_Quiet, directory=str(tmp_path))
-    site = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{site.server_address[1]}/"
-    site.shutdown()
+</body></html>""") as url:
+        yield url
 
 
 def test_the_widget_shows_related_articles_on_an_article_page(server, article_page, page):  # noqa: F811

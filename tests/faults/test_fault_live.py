@@ -982,6 +982,21 @@ def test_a_full_disk_met_by_the_ledger_never_fails_an_acknowledged_write(tmp_pat
 # a gunicorn worker forked by the main thread during that Popen kept a copy of the pipe, and Popen never
 # returned: the applier was never restarted again (seen at about 1 server start in 12).
 
+def my_appliers() -> list[int]:
+    """The appliers this test process's supervisor started."""
+    return [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]
+
+
+def _stop(supervisor, forked: list[int]) -> None:
+    """Stops the supervisor, then kills the "workers" a test forked and the appliers left."""
+    supervisor.stop(timeout=5)
+    for pid in forked + my_appliers():
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    supervisor._thread.join(timeout=10)
+
+
 def test_the_applier_is_restarted_when_a_worker_was_forked_while_it_was_being_started(tmp_path, monkeypatch):
     index_dir = tmp_path / "index"
     build_index([write_jsonl(tmp_path / "archive.jsonl", articles(20, seed=3))], index_dir)
@@ -1003,19 +1018,13 @@ def test_the_applier_is_restarted_when_a_worker_was_forked_while_it_was_being_st
     lock = ApplierLock(index_dir)
     try:
         assert wait_until(lock.held_elsewhere, 20), "the first applier did not start"
-        first = [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]
+        first = my_appliers()
         assert first
         os.kill(first[0], signal.SIGKILL)  # killed (out of memory...): the supervisor must start another
-        assert wait_until(lambda: [pid for pid, cmd in children(os.getpid())
-                                   if "indexer.cli apply " in cmd and pid != first[0]], 5), \
+        assert wait_until(lambda: [pid for pid in my_appliers() if pid != first[0]], 5), \
             "the applier was not restarted"
     finally:
-        supervisor.stop(timeout=5)
-        for pid in forked + [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]:
-            with contextlib.suppress(ProcessLookupError, ChildProcessError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        supervisor._thread.join(timeout=10)
+        _stop(supervisor, forked)
 
 
 # --- the applier never started: a worker forked while the supervisor probed its lock -----------------------------
@@ -1044,19 +1053,14 @@ def test_the_applier_starts_when_a_worker_is_forked_while_the_supervisor_probes_
     supervisor = Supervisor(index_dir).start()
     try:
         def applier_holds_the_lock() -> bool:
-            appliers = {pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd}
+            appliers = set(my_appliers())
             holders = set(lock_holders(index_dir, APPLIER_LOCK))
             return bool(holders) and holders <= appliers
         assert wait_until(applier_holds_the_lock, 30), \
             f"no applier holds its lock: held by {lock_holders(index_dir, APPLIER_LOCK)}, worker {forked}"
         assert forked and forked[0] not in lock_holders(index_dir, APPLIER_LOCK)
     finally:
-        supervisor.stop(timeout=5)
-        for pid in forked + [pid for pid, cmd in children(os.getpid()) if "indexer.cli apply " in cmd]:
-            with contextlib.suppress(ProcessLookupError, ChildProcessError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        supervisor._thread.join(timeout=10)
+        _stop(supervisor, forked)
 
 
 # --- a reindex whose base generation is removed while it runs (found by trial 17; fixed in 3a3077b) -------------

@@ -91,7 +91,7 @@ def test_search_tick_a_facet_and_page(server, page):
     page.goto(server + "/")
     assert page.title() == "Recherche dans les archives"
     search_box = page.get_by_label("Rechercher dans les archives")
-    assert search_box.evaluate("el => el === document.activeElement"), "the search box has the focus"
+    expect(search_box).to_be_focused()  # autofocus, applied at a rendering after load
 
     # Completions arrive as you type.
     search_box.press_sequentially("num", delay=40)
